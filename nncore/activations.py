@@ -1,0 +1,194 @@
+"""Activation functions, each with its derivative written in terms of its output.
+
+Writing ``g'(z)`` as a function of ``a = g(z)`` (as scikit-learn's MLP does) means the
+backward pass needs only the activations kept from the forward pass:
+
+=========== ===================== ============================
+name        a = g(z)              g'(z) from a
+=========== ===================== ============================
+identity    z                     1
+sigmoid     1 / (1 + e^-z)        a (1 - a)
+tanh        tanh z                1 - a^2
+relu        max(z, 0)             1 if a > 0 else 0
+leaky_relu  z if z > 0 else 0.01z 1 if a > 0 else 0.01
+softmax     e^z_k / sum_j e^z_j   Jacobian p_k (delta_kj - p_j)
+step        1 if z >= 0 else 0    0 almost everywhere (not trainable)
+=========== ===================== ============================
+
+Both methods work in place on preallocated arrays: ``forward`` turns ``Z`` into ``A``,
+``backward`` turns ``dE/dA`` into ``dE/dZ``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LEAKY_RELU_SLOPE = 0.01
+
+
+class Activation:
+    """Base class: an elementwise (or row-wise) function with an in-place derivative.
+
+    Attributes
+    ----------
+    name : str
+        The registry key, which is also what MLflow logs and the dashboard shows.
+    trainable : bool
+        False for ``step``, whose derivative is zero almost everywhere.
+    """
+
+    name: str = ""
+    trainable: bool = True
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        """Overwrite ``Z`` with ``g(Z)`` and return it."""
+        raise NotImplementedError
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """Overwrite ``delta`` (dE/dA) with dE/dZ, using the outputs ``A``, and return it."""
+        raise NotImplementedError
+
+    def __call__(self, Z: np.ndarray) -> np.ndarray:
+        """Return ``g(Z)`` as a new array (``Z`` is left alone)."""
+        return self.forward(np.array(Z, dtype=np.result_type(Z, np.float32), copy=True))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Identity(Activation):
+    """``g(z) = z``: the output of regression networks."""
+
+    name = "identity"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return Z
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        return delta
+
+
+class Sigmoid(Activation):
+    """The logistic function, computed as ``(1 + tanh(z/2)) / 2`` (no overflow)."""
+
+    name = "sigmoid"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        Z *= 0.5
+        np.tanh(Z, out=Z)
+        Z += 1.0
+        Z *= 0.5
+        return Z
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        delta *= A
+        delta *= 1.0 - A
+        return delta
+
+
+class Tanh(Activation):
+    """The hyperbolic tangent."""
+
+    name = "tanh"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return np.tanh(Z, out=Z)
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        delta *= 1.0 - A * A
+        return delta
+
+
+class ReLU(Activation):
+    """The rectified linear unit ``max(z, 0)``; its derivative at 0 is taken as 0."""
+
+    name = "relu"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return np.maximum(Z, 0.0, out=Z)
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        delta *= A > 0
+        return delta
+
+
+class LeakyReLU(Activation):
+    """``z`` for positive ``z``, ``0.01 z`` otherwise."""
+
+    name = "leaky_relu"
+    slope = LEAKY_RELU_SLOPE
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        np.maximum(Z, Z * self.slope, out=Z)
+        return Z
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        delta[A <= 0] *= self.slope
+        return delta
+
+
+class Softmax(Activation):
+    """Row-wise softmax with the row maximum subtracted for stability.
+
+    Its derivative is a Jacobian, ``dp_k/dz_j = p_k (delta_kj - p_j)``; ``backward``
+    applies it to each row: ``dE/dz = p * (dE/dp - sum_k p_k dE/dp_k)``.
+    """
+
+    name = "softmax"
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        Z -= Z.max(axis=1, keepdims=True)
+        np.exp(Z, out=Z)
+        Z /= Z.sum(axis=1, keepdims=True)
+        return Z
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        delta -= np.einsum("ij,ij->i", A, delta)[:, None]
+        delta *= A
+        return delta
+
+
+class Step(Activation):
+    """The perceptron's step function: 1 where ``z >= 0``, else 0.
+
+    Its derivative is zero almost everywhere, so gradient descent cannot train it; use
+    :class:`nncore.Perceptron` (the perceptron trick) or a sigmoid instead.
+    """
+
+    name = "step"
+    trainable = False
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        np.greater_equal(Z, 0.0, out=Z, casting="unsafe")
+        return Z
+
+    def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        raise ValueError(
+            "activation 'step' has a zero derivative almost everywhere and cannot be trained "
+            "by backpropagation; use nncore.Perceptron or a 'sigmoid' unit"
+        )
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    cls.name: cls() for cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Step)
+}
+"""Activations by name: the names a selectbox shows and MLflow logs."""
+
+OUTPUT_ONLY = frozenset({"softmax"})
+
+
+def get_activation(name: str | Activation) -> Activation:
+    """Look an activation up by name (or pass an :class:`Activation` through).
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown; the message lists the known names.
+    """
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}; got {name!r}"
+        )
+    return ACTIVATIONS[name]
