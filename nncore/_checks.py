@@ -44,8 +44,8 @@ def check_real(
         below = v <= high if high_inclusive else v < high
         ok = above and below
     if not ok:
-        left = "[" if low_inclusive else "("
-        right = "]" if high_inclusive else ")"
+        left = "[" if low_inclusive and math.isfinite(low) else "("
+        right = "]" if high_inclusive and math.isfinite(high) else ")"
         raise ValueError(
             f"{name} must be a finite number in {left}{low:g}, {high:g}{right}; got {value!r}"
         )

@@ -108,7 +108,7 @@ class Perceptron:
         if labels.shape[0] != n:
             raise ValueError(f"{name} has {labels.shape[0]} rows but X has {n}")
         if not np.isin(labels, (0, 1)).all():
-            bad = labels[~np.isin(labels, (0, 1))][0]
+            bad = labels[~np.isin(labels, (0, 1))][0].item()
             raise ValueError(f"{name} must hold labels 0 and 1 for a perceptron; got {bad!r}")
         return labels.astype(np.intp)
 

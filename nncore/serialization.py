@@ -49,7 +49,7 @@ def save(model: Model, path: str | Path) -> tuple[Path, Path]:
         raise ValueError(f"model must be a Sequential or a Perceptron; got {type(model).__name__}")
     npz_path, json_path = _paths(path)
     npz_path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {name: np.ascontiguousarray(a) for name, a in model.state_dict().items()}
+    arrays = {name: np.asarray(a, order="C") for name, a in model.state_dict().items()}
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -239,7 +239,10 @@ def fit(
         "epochs": epochs, "batch_size": batch_size, "n_samples": n, "loss": loss_fn.name,
         "optimizer": opt.get_config(), "l2": l2, "has_validation": validation is not None,
     }
+    # Overflow on the way to a divergence is reported by TrainingDiverged, not as warnings.
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     try:
+        errstate.__enter__()
         for cb in callbacks:
             cb.on_train_begin(model, run_params)
         for epoch in range(1, epochs + 1):
@@ -286,6 +289,7 @@ def fit(
                 history.stop_reason = model.stop_reason or "stopped by a callback"
                 break
     finally:
+        errstate.__exit__(None, None, None)
         for cb in callbacks:
             cb.on_train_end(model, history)
     return history
