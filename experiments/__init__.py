@@ -1,0 +1,62 @@
+"""experiments: datasets, run specs, training runs and their MLflow records.
+
+The layer between :mod:`nncore` and the dashboard. It imports no streamlit, and
+mlflow only when a run is tracked or read.
+
+>>> from experiments import load_spec, train                               # doctest: +SKIP
+>>> spec = load_spec("experiments/configs/admissions_mlp.toml")            # doctest: +SKIP
+>>> result = train(spec.with_overrides({"training.epochs": 500}))          # doctest: +SKIP
+>>> result.run_id, result.metrics["val_accuracy"]                          # doctest: +SKIP
+
+Command line: ``python -m experiments run CONFIG.toml``, ``python -m experiments
+list``, ``python -m experiments datasets``.
+"""
+
+from experiments.datasets import (
+    Dataset,
+    DatasetInfo,
+    DatasetParam,
+    dataset_names,
+    get_dataset_info,
+    list_datasets,
+    load_dataset,
+    register_dataset,
+)
+from experiments.errors import DataError, ExperimentError, SpecError, TrackingError
+from experiments.evaluation import decision_grid, evaluate_model
+from experiments.prediction import predict_frame
+from experiments.preprocessing import Preprocessor
+from experiments.runner import RunFailed, RunResult, build_model, train
+from experiments.spec import DatasetSpec, ModelSpec, RunSpec, TrainingSpec, load_spec
+from experiments.tracking import check_tracking_uri, resolve_tracking_uri, ui_command
+
+__all__ = [
+    "DataError",
+    "Dataset",
+    "DatasetInfo",
+    "DatasetParam",
+    "DatasetSpec",
+    "ExperimentError",
+    "ModelSpec",
+    "Preprocessor",
+    "RunFailed",
+    "RunResult",
+    "RunSpec",
+    "SpecError",
+    "TrackingError",
+    "TrainingSpec",
+    "build_model",
+    "check_tracking_uri",
+    "dataset_names",
+    "decision_grid",
+    "evaluate_model",
+    "get_dataset_info",
+    "list_datasets",
+    "load_dataset",
+    "load_spec",
+    "predict_frame",
+    "register_dataset",
+    "resolve_tracking_uri",
+    "train",
+    "ui_command",
+]

@@ -1,0 +1,514 @@
+"""Training one run spec: the only place that wires nncore and MLflow tracking together.
+
+>>> from experiments import load_spec, train                          # doctest: +SKIP
+>>> spec = load_spec("experiments/configs/admissions_mlp.toml")       # doctest: +SKIP
+>>> result = train(spec.with_overrides({"training.epochs": 500}))     # doctest: +SKIP
+>>> result.run_id, result.metrics["val_accuracy"]                     # doctest: +SKIP
+
+The CLI, the dashboard and sweeps all call :func:`train`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import nncore
+from experiments.datasets import Dataset
+from experiments.errors import ExperimentError, SpecError
+from experiments.evaluation import decision_grid, evaluate_model
+from experiments.spec import RunSpec
+from experiments.tracking import MetricsLogger, RunTracker, redact_uri, resolve_tracking_uri
+
+__all__ = ["EpochCallback", "RunFailed", "RunResult", "build_model", "train"]
+
+Status = Literal["FINISHED", "KILLED", "UNTRACKED"]
+#: ``fn(epoch, logs)``: a plain function works wherever a callback is accepted.
+EpochCallback = Callable[[int, Mapping[str, float]], None]
+
+_OUTPUT_FOR_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "identity"}
+_LOSS_OUTPUTS = {
+    "binary_cross_entropy": ("sigmoid",),
+    "log_loss": ("sigmoid",),
+    "cross_entropy": ("softmax",),
+}
+
+
+class RunFailed(ExperimentError):
+    """Training failed (for example diverged); the run, if tracked, is FAILED.
+
+    Attributes
+    ----------
+    run_id : str or None
+        The FAILED MLflow run (None when untracked).
+    history : nncore.History or None
+        Epochs recorded before the failure.
+    epoch : int or None
+        The epoch at which training diverged.
+    """
+
+    def __init__(self, message: str, run_id: str | None = None, history: Any = None,
+                 epoch: int | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.history = history
+        self.epoch = epoch
+
+
+@dataclass(eq=False)
+class RunResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    spec : RunSpec
+        The spec trained.
+    run_id : str or None
+        MLflow run id (None with ``track=False``).
+    experiment_id : str or None
+        MLflow experiment id.
+    model : nncore.Sequential or nncore.Perceptron
+        The trained model (best weights when early stopping restored them).
+    history : nncore.History
+        Per-epoch metrics at full resolution.
+    metrics : dict
+        The returned model scored on both splits (``train_loss``, ``val_loss``,
+        ``train_accuracy``, ``val_accuracy`` or ``*_rmse``), plus ``epochs``
+        trained, ``best_epoch`` (early stopping) and ``duration_s``.
+    dataset : Dataset
+        The data it was trained on.
+    status : {"FINISHED", "KILLED", "UNTRACKED"}
+        KILLED when stopped by ``stop_event`` or a callback.
+    stop_reason : str or None
+        Why training ended before ``epochs`` (early stopping, converged, stopped).
+    tracking_uri : str or None
+        The store, credentials removed.
+    model_id : str or None
+        The MLflow LoggedModel id of the pyfunc model.
+    """
+
+    spec: RunSpec
+    run_id: str | None
+    experiment_id: str | None
+    model: Any
+    history: Any
+    metrics: dict[str, float]
+    dataset: Dataset
+    status: Status
+    stop_reason: str | None = None
+    tracking_uri: str | None = None
+    model_id: str | None = None
+    artifacts: list[str] = field(default_factory=list)
+
+    @property
+    def model_uri(self) -> str | None:
+        """``runs:/<run_id>/model`` for ``mlflow.pyfunc.load_model`` (None if untracked)."""
+        return f"runs:/{self.run_id}/model" if self.run_id else None
+
+    def ui_command(self) -> str | None:
+        """The command (or web address) that shows this run, if tracked."""
+        if not self.run_id or not self.tracking_uri:
+            return None
+        from experiments.tracking import ui_command
+
+        return ui_command(self.tracking_uri, self.experiment_id, self.run_id)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def output_activation(spec: RunSpec, dataset: Dataset) -> str:
+    """The output activation of the spec on this dataset (auto: from the task)."""
+    if spec.model.type == "perceptron":
+        return "step"
+    return spec.model.output_activation or _OUTPUT_FOR_TASK[dataset.task]
+
+
+def build_model(spec: RunSpec, dataset: Dataset) -> Any:
+    """The untrained nncore model for a spec on a dataset.
+
+    Checks what only the data can tell: that the output layer and loss suit the
+    task (a perceptron needs a binary task; softmax needs classes; cross-entropy
+    needs softmax; ...).
+
+    Raises
+    ------
+    SpecError
+        The combination does not fit the dataset's task.
+    """
+    m, t = spec.model, spec.training
+    task = dataset.task
+    if m.type == "perceptron":
+        if task != "binary":
+            raise SpecError(
+                f"model.type = 'perceptron' needs a binary task; dataset {dataset.name!r} "
+                f"is {task}"
+            )
+        return nncore.Perceptron(dataset.n_features, lr=t.learning_rate, seed=t.seed,
+                                 dtype=m.dtype)
+    out = output_activation(spec, dataset)
+    if out == "step":
+        raise SpecError(
+            "model.output_activation = 'step': the step function has no gradient; use "
+            "type = \"perceptron\" or a sigmoid/softmax output"
+        )
+    if task == "binary" and out not in ("sigmoid", "softmax"):
+        raise SpecError(
+            f"model.output_activation = {out!r}: a binary task needs 'sigmoid' (or 'softmax')"
+        )
+    if task == "multiclass" and out != "softmax":
+        raise SpecError(
+            f"model.output_activation = {out!r}: a task with {dataset.n_classes} classes "
+            "needs 'softmax'"
+        )
+    if task == "regression" and out in ("softmax", "sigmoid"):
+        raise SpecError(
+            f"model.output_activation = {out!r}: a regression task needs 'identity' "
+            "(or another unbounded activation)"
+        )
+    if t.loss is not None and out not in _LOSS_OUTPUTS.get(t.loss, (out,)):
+        needs = " or ".join(_LOSS_OUTPUTS[t.loss])
+        raise SpecError(
+            f"training.loss = {t.loss!r} needs a {needs} output layer; the output is {out!r} "
+            "(leave loss = \"auto\" to match it)"
+        )
+    n_out = dataset.n_classes if out == "softmax" else 1
+    sizes = [dataset.n_features, *m.hidden]
+    layers = [
+        nncore.Dense(sizes[i], sizes[i + 1], activation=act, init=m.init)
+        for i, act in enumerate(m.activations)
+    ]
+    layers.append(nncore.Dense(sizes[-1], n_out, activation=out, init=m.init))
+    return nncore.Sequential(layers, seed=t.seed, dtype=m.dtype)
+
+
+def architecture(model: Any) -> str:
+    """``"6-8-1"``: units per layer, inputs first."""
+    if type(model).__name__ == "Perceptron":
+        return f"{model.n_inputs}-1 perceptron"
+    return "-".join(str(n) for n in [model.n_inputs, *(layer.n_units for layer in model.layers)])
+
+
+def _run_name(spec: RunSpec) -> str:
+    m, t = spec.model, spec.training
+    if m.type == "perceptron":
+        return f"perceptron-lr{t.learning_rate:g}"
+    if m.hidden:
+        acts = "-".join(dict.fromkeys(m.activations))
+        arch = "x".join(map(str, m.hidden)) + f"-{acts}"
+    else:
+        arch = "linear"
+    return f"{arch}-{t.optimizer}-lr{t.learning_rate:g}"
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+class _Logging(nncore.Callback):
+    """Sends the epochs the :class:`MetricsLogger` picks to MLflow."""
+
+    def __init__(self, logger: MetricsLogger, rmse_scale: float) -> None:
+        self.logger = logger
+        self.rmse_scale = rmse_scale
+
+    def on_train_begin(self, model: Any, params: dict) -> None:
+        self.logger.begin(int(params.get("epochs", 1)))
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        self.logger.epoch(epoch, _in_target_units(logs, self.rmse_scale))
+
+    def on_train_end(self, model: Any, history: Any) -> None:
+        self.logger.finish()
+
+
+class _StopOnEvent(nncore.Callback):
+    """Ends training cleanly after the current epoch once ``event`` is set."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        if self.event.is_set():
+            model.stop_training = True
+            model.stop_reason = f"stopped by the user after epoch {epoch}"
+
+
+class _EarlyStopping(nncore.EarlyStopping):
+    """nncore's early stopping, remembering whether it was the one that stopped."""
+
+    triggered = False
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        before = model.stop_training
+        super().on_epoch_end(model, epoch, logs)
+        if model.stop_training and not before:
+            self.triggered = True
+
+
+class _FunctionCallback(nncore.Callback):
+    def __init__(self, fn: EpochCallback) -> None:
+        self.fn = fn
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        self.fn(epoch, logs)
+
+
+def _in_target_units(logs: Mapping[str, float], scale: float) -> dict[str, float]:
+    if scale == 1.0:
+        return dict(logs)
+    return {k: (v * scale if k.endswith("_rmse") else v) for k, v in logs.items()}
+
+
+# --------------------------------------------------------------------------- train
+
+
+def train(
+    spec: RunSpec,
+    tracking_uri: str | None = None,
+    track: bool = True,
+    source: str = "cli",
+    callbacks: Sequence[nncore.Callback | EpochCallback] = (),
+    stop_event: threading.Event | None = None,
+    experiment: str | None = None,
+    *,
+    run_name: str | None = None,
+    dataset: Dataset | None = None,
+    tags: Mapping[str, str] | None = None,
+    log_model: bool = True,
+    max_points: int = 300,
+    parent_run_id: str | None = None,
+) -> RunResult:
+    """Train ``spec`` with nncore and record the run in MLflow.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        What to train.
+    tracking_uri : str, optional
+        MLflow store; default ``MLFLOW_TRACKING_URI``, else ``sqlite:///mlflow.db``
+        in the working folder.
+    track : bool
+        False: train only, log nothing.
+    source : str
+        Who started the run (``"cli"``, ``"dashboard"``, ``"sweep"``); a tag.
+    callbacks : sequence
+        nncore callbacks, or functions ``fn(epoch, logs)``, called after every epoch
+        (a live chart, a progress bar). Setting ``model.stop_training = True``
+        from one stops the run; it then ends KILLED.
+    stop_event : threading.Event, optional
+        Set it (from another thread) to stop after the current epoch; the run ends
+        KILLED, with the model trained so far logged.
+    experiment : str, optional
+        MLflow experiment; default ``spec.experiment_name``.
+    run_name : str, optional
+        Display name; default describes the architecture and optimizer.
+    dataset : Dataset, optional
+        An already loaded dataset for ``spec.dataset`` (e.g. from a cache).
+    tags : mapping, optional
+        Extra tags.
+    log_model : bool
+        Log the MLflow pyfunc model (default True).
+    max_points : int
+        Most MLflow points per metric; the full history goes to ``history.csv``.
+    parent_run_id : str, optional
+        Nest the run under a parent run (sweeps).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    SpecError, DataError
+        Before any run is created.
+    TrackingError
+        The store cannot be reached, reported before training starts.
+    RunFailed
+        Training diverged or failed; the run is FAILED with the reason as a tag.
+    """
+    started = time.perf_counter()
+    ds = dataset if dataset is not None else spec.dataset.load()
+    model = build_model(spec, ds)
+    t = spec.training
+    rmse_scale = ds.preprocessor.target.scale if ds.task == "regression" else 1.0
+
+    early: _EarlyStopping | None = None
+    fit_callbacks: list[nncore.Callback] = []
+    if t.patience is not None and spec.model.type != "perceptron":
+        early = _EarlyStopping(monitor="val_loss", patience=t.patience, min_delta=t.min_delta,
+                               restore_best_weights=t.restore_best_weights)
+        fit_callbacks.append(early)
+    if stop_event is not None:
+        fit_callbacks.append(_StopOnEvent(stop_event))
+    for cb in callbacks:
+        fit_callbacks.append(cb if isinstance(cb, nncore.Callback) else _FunctionCallback(cb))
+
+    tracker: RunTracker | None = None
+    uri = resolve_tracking_uri(tracking_uri) if track else None
+    if track:
+        run_tags = {
+            "dataset": ds.name,
+            "task": ds.task,
+            "source": source,
+            "model_type": spec.model.type,
+            "architecture": architecture(model),
+            "nncore_version": nncore.__version__,
+            "tracking_uri": redact_uri(uri or ""),
+            "mlflow.note.content": spec.summary(),
+            **(tags or {}),
+        }
+        if parent_run_id:
+            run_tags["mlflow.parentRunId"] = parent_run_id
+        tracker = RunTracker.start(
+            experiment=experiment or spec.experiment_name,
+            tracking_uri=uri,
+            run_name=run_name or _run_name(spec),
+            tags=run_tags,
+        )
+        try:
+            tracker.log_params(spec.to_params())
+            _log_dataset(tracker, ds)
+        except BaseException as e:
+            tracker.end("FAILED", f"{type(e).__name__}: {e}")
+            raise
+        fit_callbacks.insert(0, _Logging(MetricsLogger(tracker, max_points=max_points),
+                                         rmse_scale))
+
+    try:
+        history = _fit(model, spec, ds, fit_callbacks)
+    except nncore.TrainingDiverged as e:
+        if tracker:
+            tracker.end("FAILED", str(e))
+        raise RunFailed(str(e), tracker.run_id if tracker else None, e.history,
+                        e.epoch) from e
+    except KeyboardInterrupt:
+        if tracker:
+            tracker.end("KILLED", "interrupted (Ctrl+C)")
+        raise
+    except BaseException as e:
+        if tracker:
+            tracker.end("FAILED", f"{type(e).__name__}: {e}")
+        if isinstance(e, Exception) and not isinstance(e, ExperimentError):
+            raise RunFailed(f"training failed: {type(e).__name__}: {e}",
+                            tracker.run_id if tracker else None) from e
+        raise
+
+    for key in [k for k in history.history if k.endswith("_rmse")]:
+        history.history[key] = [v * rmse_scale for v in history.history[key]]
+    # Stopped by the stop event or a caller's callback (not by early stopping): KILLED.
+    killed = history.stopped_early and not (early is not None and early.triggered)
+    metrics = evaluate_model(model, ds)
+    metrics["epochs"] = float(len(history.epochs))
+    if history.best_epoch is not None:
+        metrics["best_epoch"] = float(history.best_epoch)
+    status: Status = "KILLED" if killed else "FINISHED"
+    result = RunResult(
+        spec=spec, run_id=None, experiment_id=None, model=model, history=history,
+        metrics=metrics, dataset=ds, status=status if track else "UNTRACKED",
+        stop_reason=history.stop_reason,
+    )
+    if tracker is None:
+        metrics["duration_s"] = time.perf_counter() - started
+        return result
+
+    try:
+        result.run_id, result.experiment_id = tracker.run_id, tracker.experiment_id
+        result.tracking_uri = redact_uri(tracker.tracking_uri)
+        result.artifacts = _stage_artifacts(tracker, spec, ds, model, history)
+        tracker.upload_artifacts()
+        if log_model:
+            result.model_id = _log_pyfunc(tracker, model, ds, spec,
+                                          step=history.epochs[-1] if history.epochs else 0)
+            result.artifacts.append("model")
+        metrics["duration_s"] = time.perf_counter() - started
+        tracker.log_metrics({f"final_{k}": v for k, v in metrics.items()},
+                            step=history.epochs[-1] if history.epochs else 0)
+        if history.stop_reason and not killed:
+            tracker.set_tags({"stop_reason": history.stop_reason})
+        tracker.end(status, history.stop_reason if killed else None)
+    except BaseException as e:
+        tracker.end("FAILED", f"recording the run failed: {type(e).__name__}: {e}")
+        raise
+    return result
+
+
+def _fit(model: Any, spec: RunSpec, ds: Dataset, callbacks: list[nncore.Callback]) -> Any:
+    t = spec.training
+    if spec.model.type == "perceptron":
+        return model.fit(ds.X_train, ds.y_train, epochs=t.epochs, shuffle=t.shuffle,
+                         callbacks=callbacks, validation_data=(ds.X_val, ds.y_val))
+    optimizer = nncore.get_optimizer(t.optimizer, **t.optimizer_kwargs())
+    return model.fit(
+        ds.X_train, ds.y_train, loss=t.loss, optimizer=optimizer, epochs=t.epochs,
+        batch_size=t.batch_size, shuffle=t.shuffle, validation_data=(ds.X_val, ds.y_val),
+        callbacks=callbacks, l2=t.l2,
+    )
+
+
+def _log_dataset(tracker: RunTracker, ds: Dataset) -> None:
+    frame = ds.frame().drop(columns=["label"], errors="ignore")
+    items = []
+    for split, context, arrays in (("train", "training", (ds.X_train, ds.y_train)),
+                                   ("validation", "validation", (ds.X_val, ds.y_val))):
+        part = frame[frame["split"] == split].drop(columns=["split"]).reset_index(drop=True)
+        items.append({
+            "frame": part, "name": f"{ds.name}-{split}", "source": ds.source,
+            "context": context, "targets": ds.target_name, "digest": _digest(*arrays),
+        })
+    tracker.log_datasets(items)
+
+
+def _digest(*arrays: Any) -> str:
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for arr in arrays:
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()[:8]
+
+
+def _history_csv(history: Any) -> str:
+    records = history.records()
+    buf = io.StringIO()
+    if records:
+        writer = csv.DictWriter(buf, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in records:
+            writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def _stage_artifacts(tracker: RunTracker, spec: RunSpec, ds: Dataset, model: Any,
+                     history: Any) -> list[str]:
+    root = tracker.artifact_dir
+    nncore.save(model, root / "weights" / "model")
+    (root / "history.csv").write_text(_history_csv(history), encoding="utf-8")
+    (root / "spec.toml").write_text(spec.to_toml(), encoding="utf-8")
+    (root / "preprocessing.json").write_text(
+        json.dumps(ds.preprocessor.to_dict(), indent=2), encoding="utf-8"
+    )
+    names = ["weights/model.npz", "weights/model.json", "history.csv", "spec.toml",
+             "preprocessing.json"]
+    if ds.is_2d:
+        grid = decision_grid(model, ds)
+        grid.to_csv(root / "decision_boundary.csv", index=False, float_format="%.6g")
+        names.append("decision_boundary.csv")
+    return names
+
+
+def _log_pyfunc(tracker: RunTracker, model: Any, ds: Dataset, spec: RunSpec, step: int) -> str:
+    from experiments.pyfunc_model import save_pyfunc_model
+
+    def write(path: str, mlflow_model: Any) -> None:
+        save_pyfunc_model(path, model=model, preprocessor=ds.preprocessor,
+                          input_example=ds.raw_val, mlflow_model=mlflow_model)
+
+    return tracker.log_model(write, name="model", step=step)

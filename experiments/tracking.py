@@ -1,0 +1,566 @@
+"""Recording runs in MLflow through one client bound to one run.
+
+Nothing here uses MLflow's fluent API (``mlflow.start_run`` and its global
+active run): the dashboard trains in many sessions and threads at once, so each
+:class:`RunTracker` holds its own :class:`mlflow.MlflowClient` and run id.
+
+* Params go in one ``log_batch`` call, metrics are buffered and sent with
+  ``log_batch`` (at most 1000 values per call), artifacts are written to a local
+  folder and uploaded together.
+* :class:`MetricsLogger` keeps the MLflow curves of long runs light: at most
+  ``max_points`` points per metric, always including the first and the last
+  epoch. The full-resolution history goes into an artifact table.
+* A run always ends: FINISHED, FAILED (reason in the ``failure_reason`` tag) or
+  KILLED. Used as a context manager, a tracker ends the run whatever happens.
+
+mlflow is imported lazily, so ``import experiments`` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from experiments._quiet import no_integer_column_hint
+from experiments.errors import TrackingError
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+__all__ = [
+    "DEFAULT_TRACKING_URI",
+    "MetricsLogger",
+    "RunTracker",
+    "check_tracking_uri",
+    "git_commit",
+    "redact_uri",
+    "resolve_tracking_uri",
+    "ui_command",
+]
+
+#: MLflow 3's default store: a SQLite file in the working folder.
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: MLflow's limits per ``log_batch`` call.
+MAX_METRICS_PER_BATCH = 1000
+MAX_PARAMS_PER_BATCH = 100
+MAX_TAGS_PER_BATCH = 100
+MAX_TAG_LENGTH = 5000
+
+Status = Literal["FINISHED", "FAILED", "KILLED"]
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- URIs
+
+
+def resolve_tracking_uri(tracking_uri: str | None = None) -> str:
+    """The tracking URI to use: the argument, else ``MLFLOW_TRACKING_URI``, else
+    MLflow's default ``sqlite:///mlflow.db`` in the working folder.
+
+    Read on every call (never cached), so tests and apps can change it.
+    """
+    if tracking_uri:
+        return tracking_uri
+    env = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    return env or DEFAULT_TRACKING_URI
+
+
+def redact_uri(uri: str) -> str:
+    """``uri`` without credentials, safe to print, tag or log.
+
+    Removes ``user:password@`` and the values of query parameters that look
+    like secrets (token, password, key, secret, signature).
+
+    >>> redact_uri("https://bob:s3cret@mlflow.example.com/?token=abc&x=1")
+    'https://***@mlflow.example.com/?token=***&x=1'
+    """
+    try:
+        parts = urllib.parse.urlsplit(uri)
+    except ValueError:
+        return uri
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if netloc == parts.netloc and not query:
+        return uri
+    if query:
+        secret = re.compile(r"(token|passw|secret|key|sig|auth|credential)", re.IGNORECASE)
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        query = "&".join(
+            f"{k}={'***' if secret.search(k) else v}" for k, v in pairs
+        )
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    if not uri.startswith("sqlite:"):
+        return None
+    path = uri[len("sqlite:"):]
+    if path.startswith("///"):
+        path = path[3:]  # sqlite:///relative.db and sqlite:////absolute.db
+    elif path.startswith("//"):
+        path = path[2:]
+    if path in ("", ":memory:"):
+        return None
+    return Path(path)
+
+
+def check_tracking_uri(tracking_uri: str, timeout: float = 3.0) -> None:
+    """Fail fast, in one clear sentence, if the tracking store cannot be used.
+
+    An ``http(s)`` server is probed at ``/health`` with a short timeout (any HTTP
+    answer counts as reachable: an authenticating proxy may answer 401); a SQLite
+    store needs an existing folder. Other schemes are left to MLflow.
+
+    Raises
+    ------
+    TrackingError
+    """
+    scheme = urllib.parse.urlsplit(tracking_uri).scheme.lower()
+    shown = redact_uri(tracking_uri)
+    if scheme in ("http", "https"):
+        url = tracking_uri.rstrip("/") + "/health"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout):
+                pass
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, TimeoutError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise TrackingError(
+                f"MLflow tracking server {shown} cannot be reached ({reason}); start it "
+                "with `mlflow server --host 127.0.0.1 --port PORT` or set "
+                "MLFLOW_TRACKING_URI / --tracking-uri to a reachable store"
+            ) from None
+    elif scheme == "sqlite":
+        path = _sqlite_path(tracking_uri)
+        if path is not None and not path.resolve().parent.is_dir():
+            raise TrackingError(
+                f"tracking store {shown}: folder {str(path.resolve().parent)!r} does not exist"
+            )
+    elif scheme in ("", "file") and os.environ.get(
+        "MLFLOW_ALLOW_FILE_STORE", ""
+    ).lower() not in ("1", "true"):
+        raise TrackingError(
+            f"tracking store {shown}: MLflow 3 refuses the old file store; use a "
+            "database such as sqlite:///mlflow.db or a tracking server"
+        )
+
+
+def ui_command(tracking_uri: str, experiment_id: str | None = None,
+               run_id: str | None = None) -> str:
+    """How to look at a run: the ``mlflow ui`` command for a database store, or
+    the run's web address for a tracking server."""
+    scheme = urllib.parse.urlsplit(tracking_uri).scheme.lower()
+    if scheme in ("http", "https"):
+        base = redact_uri(tracking_uri).rstrip("/")
+        if experiment_id and run_id:
+            return f"open {base}/#/experiments/{experiment_id}/runs/{run_id}"
+        return f"open {base}"
+    return f"mlflow ui --backend-store-uri {redact_uri(tracking_uri)}"
+
+
+@functools.lru_cache(maxsize=4)
+def git_commit(path: str | None = None) -> str | None:
+    """The git commit of the project (or ``path``), or None outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=path or _PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else None
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+class MetricsLogger:
+    """Decide which epochs reach MLflow and buffer their values.
+
+    Parameters
+    ----------
+    max_points : int
+        Most points per metric for a run of known length; the stride is
+        ``ceil(epochs / max_points)``. Epoch 1 and the last epoch are always kept.
+    flush_interval : float
+        Seconds between sends while training (so the MLflow UI shows a run
+        that is still going); everything left is sent by :meth:`finish`.
+    """
+
+    def __init__(self, tracker: RunTracker, *, max_points: int = 300,
+                 flush_interval: float = 5.0) -> None:
+        if max_points < 2:
+            raise ValueError(f"max_points must be >= 2; got {max_points}")
+        self.tracker = tracker
+        self.max_points = max_points
+        self.flush_interval = flush_interval
+        self.stride = 1
+        self._last_flush = time.monotonic()
+        self._last: tuple[int, dict[str, float]] | None = None
+        self._last_logged_epoch: int | None = None
+
+    def begin(self, epochs: int) -> None:
+        """Set the stride for a run of ``epochs`` epochs."""
+        self.stride = max(1, math.ceil(epochs / self.max_points))
+        self._last_flush = time.monotonic()
+
+    def epoch(self, epoch: int, logs: Mapping[str, float]) -> None:
+        """Record one epoch's metrics (buffered; sent every ``flush_interval`` seconds)."""
+        self._last = (epoch, dict(logs))
+        if epoch == 1 or epoch % self.stride == 0:
+            self.tracker.log_metrics(logs, step=epoch)
+            self._last_logged_epoch = epoch
+            now = time.monotonic()
+            if now - self._last_flush >= self.flush_interval:
+                self.tracker.flush()
+                self._last_flush = now
+
+    def finish(self) -> None:
+        """Log the last epoch if the stride skipped it, and send everything."""
+        if self._last is not None and self._last[0] != self._last_logged_epoch:
+            self.tracker.log_metrics(self._last[1], step=self._last[0])
+            self._last_logged_epoch = self._last[0]
+        self.tracker.flush()
+
+
+# --------------------------------------------------------------------------- the tracker
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+class RunTracker:
+    """An MLflow run, bound to one client and one run id.
+
+    Create it with :meth:`start`; use it as a context manager so the run always
+    ends (FINISHED on success, KILLED on ``KeyboardInterrupt``, FAILED with the
+    reason as a tag on any other exception).
+
+    Parameters
+    ----------
+    client : MlflowClient
+        Client bound to the tracking URI.
+    run_id : str
+        The run this tracker writes to.
+    experiment_id : str
+        The run's experiment.
+    tracking_uri : str
+        The store (kept for :meth:`ui_command`; printed only redacted).
+    """
+
+    def __init__(self, client: MlflowClient, run_id: str, experiment_id: str,
+                 tracking_uri: str) -> None:
+        self.client = client
+        self.run_id = run_id
+        self.experiment_id = experiment_id
+        self.tracking_uri = tracking_uri
+        self.status: Status | None = None
+        self._metrics: list[Any] = []
+        self._lock = threading.Lock()
+        self._artifact_dir: Path | None = None
+
+    # -- creation ---------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        experiment: str,
+        tracking_uri: str | None = None,
+        run_name: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        check: bool = True,
+    ) -> RunTracker:
+        """Create a run (and its experiment if needed) and return a tracker for it.
+
+        Parameters
+        ----------
+        experiment : str
+            Experiment name; created when missing.
+        tracking_uri : str, optional
+            See :func:`resolve_tracking_uri`.
+        run_name : str, optional
+            Display name of the run (MLflow picks one when None).
+        tags : mapping, optional
+            Tags set at creation. The user, source type and git commit are added.
+        check : bool
+            Probe the store first (:func:`check_tracking_uri`).
+
+        Raises
+        ------
+        TrackingError
+            The store cannot be reached or written, or the experiment is deleted.
+        """
+        uri = resolve_tracking_uri(tracking_uri)
+        if check:
+            check_tracking_uri(uri)
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+        from mlflow.utils import mlflow_tags
+
+        try:
+            client = MlflowClient(tracking_uri=uri)
+            experiment_id = _experiment_id(client, experiment)
+            all_tags = {
+                mlflow_tags.MLFLOW_USER: _user(),
+                mlflow_tags.MLFLOW_SOURCE_TYPE: "LOCAL",
+            }
+            commit = git_commit()
+            if commit:
+                all_tags[mlflow_tags.MLFLOW_GIT_COMMIT] = commit
+            all_tags.update({k: str(v) for k, v in (tags or {}).items() if v is not None})
+            run = client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+        except MlflowException as e:
+            raise TrackingError(
+                f"tracking store {redact_uri(uri)}: {_first_line(e.message)}"
+            ) from None
+        return cls(client, run.info.run_id, experiment_id, uri)
+
+    # -- params, tags, metrics --------------------------------------------------------
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Log params in as few ``log_batch`` calls as MLflow allows (usually one)."""
+        from mlflow.entities import Param
+
+        items = [Param(str(k), str(v)) for k, v in params.items()]
+        for i in range(0, len(items), MAX_PARAMS_PER_BATCH):
+            self.client.log_batch(self.run_id, params=items[i : i + MAX_PARAMS_PER_BATCH])
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        """Set tags in batches (values longer than MLflow's limit are cut)."""
+        from mlflow.entities import RunTag
+
+        items = [
+            RunTag(str(k), str(v)[:MAX_TAG_LENGTH]) for k, v in tags.items() if v is not None
+        ]
+        for i in range(0, len(items), MAX_TAGS_PER_BATCH):
+            self.client.log_batch(self.run_id, tags=items[i : i + MAX_TAGS_PER_BATCH])
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int,
+                    timestamp_ms: int | None = None) -> None:
+        """Buffer metric values for ``step``; non-finite values are skipped.
+
+        Sent by :meth:`flush` (and automatically when 1000 values are waiting).
+        """
+        from mlflow.entities import Metric
+
+        ts = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+        batch = [
+            Metric(str(k), f, ts, int(step))
+            for k, v in metrics.items()
+            if (f := _finite(v)) is not None
+        ]
+        with self._lock:
+            self._metrics.extend(batch)
+            full = len(self._metrics) >= MAX_METRICS_PER_BATCH
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send buffered metrics with ``log_batch`` (1000 per call)."""
+        with self._lock:
+            pending, self._metrics = self._metrics, []
+        for i in range(0, len(pending), MAX_METRICS_PER_BATCH):
+            self.client.log_batch(self.run_id, metrics=pending[i : i + MAX_METRICS_PER_BATCH])
+
+    # -- inputs ------------------------------------------------------------------------
+
+    def log_datasets(self, datasets: list[dict[str, Any]]) -> None:
+        """Log pandas DataFrames as MLflow dataset inputs, in one call.
+
+        Parameters
+        ----------
+        datasets : list of dict
+            Each with ``frame`` (DataFrame of raw columns and target), ``name``,
+            ``source`` (a file path for files, else a description of the
+            generator), ``context`` (``"training"`` or ``"validation"``) and
+            optionally ``targets`` (target column) and ``digest`` (MLflow computes
+            one when missing).
+        """
+        import mlflow.data
+        from mlflow.data.code_dataset_source import CodeDatasetSource
+        from mlflow.entities import DatasetInput, InputTag
+        from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
+
+        inputs = []
+        for item in datasets:
+            source = str(item["source"])
+            src: Any = source if Path(source).is_file() else CodeDatasetSource(
+                {"generator": source}
+            )
+            dataset = mlflow.data.from_pandas(
+                item["frame"], source=src, targets=item.get("targets"), name=item["name"],
+                digest=item.get("digest"),
+            )
+            with no_integer_column_hint():
+                entity = dataset._to_mlflow_entity()
+            inputs.append(
+                DatasetInput(entity, tags=[InputTag(MLFLOW_DATASET_CONTEXT, item["context"])])
+            )
+        self.client.log_inputs(self.run_id, datasets=inputs)
+
+    # -- artifacts ---------------------------------------------------------------------
+
+    @property
+    def artifact_dir(self) -> Path:
+        """A local staging folder; :meth:`upload_artifacts` sends it in one call."""
+        if self._artifact_dir is None:
+            self._artifact_dir = Path(tempfile.mkdtemp(prefix="experiments-run-"))
+        return self._artifact_dir
+
+    def upload_artifacts(self) -> None:
+        """Upload everything staged in :attr:`artifact_dir`, then remove the folder."""
+        if self._artifact_dir is None:
+            return
+        try:
+            if any(self._artifact_dir.iterdir()):
+                self.client.log_artifacts(self.run_id, str(self._artifact_dir))
+        finally:
+            shutil.rmtree(self._artifact_dir, ignore_errors=True)
+            self._artifact_dir = None
+
+    def log_model(self, model_dir_writer: Any, *, name: str = "model", step: int = 0,
+                  params: Mapping[str, str] | None = None) -> str:
+        """Log an MLflow model as an MLflow 3 LoggedModel linked to this run.
+
+        ``model_dir_writer(path, mlflow_model)`` must save the model into ``path``
+        (``mlflow.pyfunc.save_model(path=..., mlflow_model=...)``). Done with the
+        client only, so ``runs:/<run_id>/model`` and the UI's model view both work
+        without the fluent API.
+
+        Returns
+        -------
+        str
+            The model id.
+        """
+        from mlflow.entities import LoggedModelOutput, LoggedModelStatus
+        from mlflow.models import Model
+
+        logged = self.client.create_logged_model(
+            self.experiment_id, name=name, source_run_id=self.run_id,
+            params=dict(params or {}), model_type="nncore",
+        )
+        try:
+            with tempfile.TemporaryDirectory(prefix="experiments-model-") as tmp:
+                path = os.path.join(tmp, name)
+                mlflow_model = Model(
+                    artifact_path=logged.artifact_location,
+                    model_uuid=logged.model_id,
+                    run_id=self.run_id,
+                    model_id=logged.model_id,
+                )
+                model_dir_writer(path, mlflow_model)
+                for pycache in Path(path).rglob("__pycache__"):
+                    shutil.rmtree(pycache, ignore_errors=True)
+                self.client.log_model_artifacts(logged.model_id, path)
+            self.client.log_outputs(self.run_id, [LoggedModelOutput(logged.model_id, step)])
+        except BaseException:
+            self.client.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
+            raise
+        self.client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
+        return logged.model_id
+
+    # -- ending ------------------------------------------------------------------------
+
+    def end(self, status: Status = "FINISHED", reason: str | None = None) -> None:
+        """End the run (once): send buffered metrics, set ``failure_reason`` /
+        ``stop_reason`` for FAILED / KILLED, and set the status.
+
+        Never raises for a second call; errors while flushing do not keep the
+        status from being set.
+        """
+        if self.status is not None:
+            return
+        try:
+            self.flush()
+        except Exception:
+            if status == "FINISHED":
+                status, reason = "FAILED", "metrics could not be sent to the tracking store"
+        finally:
+            try:
+                if reason:
+                    key = "failure_reason" if status == "FAILED" else "stop_reason"
+                    self.set_tags({key: reason})
+            finally:
+                self.client.set_terminated(self.run_id, status=status)
+                self.status = status
+                if self._artifact_dir is not None:
+                    shutil.rmtree(self._artifact_dir, ignore_errors=True)
+                    self._artifact_dir = None
+
+    def __enter__(self) -> RunTracker:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None:
+            self.end("FINISHED")
+        elif isinstance(exc, KeyboardInterrupt):
+            self.end("KILLED", "interrupted (Ctrl+C)")
+        else:
+            self.end("FAILED", f"{type(exc).__name__}: {exc}")
+
+    def ui_command(self) -> str:
+        """The command (or address) that shows this run."""
+        return ui_command(self.tracking_uri, self.experiment_id, self.run_id)
+
+
+def _experiment_id(client: MlflowClient, name: str) -> str:
+    from mlflow.exceptions import MlflowException
+
+    exp = client.get_experiment_by_name(name)
+    if exp is None:
+        try:
+            return client.create_experiment(name)
+        except MlflowException as e:
+            # Another thread or process created it first.
+            exp = client.get_experiment_by_name(name)
+            if exp is None:
+                raise e from None
+    if exp.lifecycle_stage == "deleted":
+        raise TrackingError(
+            f"experiment {name!r} is deleted; restore it in the MLflow UI "
+            "(or `mlflow experiments restore`) or choose another name"
+        )
+    return exp.experiment_id
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no user database
+        return "unknown"
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if text and text.strip() else "unknown error"
+
