@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on a fresh machine, then runs all of it.
+#   - a virtual environment in .venv with requirements-dev.txt and this project (editable)
+#   - Debian's Chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing)
+#   - ruff, then pytest over the whole suite, slow end-to-end tests included
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"` for a quick run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    -r requirements-dev.txt -e .
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "Installing Debian's chromium for the browser tests..."
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+.venv/bin/python -m ruff check .
+exec .venv/bin/python -m pytest "$@"
