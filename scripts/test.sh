@@ -11,8 +11,13 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    -r requirements-dev.txt -e .
+echo "Installing Python packages into .venv (log: .venv/pip-install.log)..."
+if ! .venv/bin/python -m pip install --disable-pip-version-check \
+        -r requirements-dev.txt -e . >.venv/pip-install.log 2>&1; then
+    tail -n 40 .venv/pip-install.log
+    echo "pip install failed; the whole log is in .venv/pip-install.log" >&2
+    exit 1
+fi
 
 if [ ! -x /usr/bin/chromium ]; then
     echo "Installing Debian's chromium for the browser tests..."
