@@ -22,8 +22,10 @@ import numpy as np
 
 
 def _clip_probabilities(A: np.ndarray) -> np.ndarray:
+    """A new array with ``A`` clipped to ``[eps, 1 - eps]`` (so logs stay finite)."""
     eps = np.finfo(A.dtype).eps
-    return np.clip(A, eps, 1.0 - eps)
+    P = np.maximum(A, eps)
+    return np.minimum(P, 1.0 - eps, out=P)
 
 
 class Loss:
@@ -68,8 +70,14 @@ class BinaryCrossEntropy(Loss):
     matched_activation = "sigmoid"
 
     def value(self, A: np.ndarray, Y: np.ndarray) -> float:
+        # sum[y ln p + (1 - y) ln(1 - p)] = y.ln p + sum ln(1 - p) - y.ln(1 - p), with dots
+        # instead of temporaries: the hot path of every epoch.
         P = _clip_probabilities(A)
-        return float(-np.mean(Y * np.log(P) + (1.0 - Y) * np.log1p(-P)))
+        log_p = np.log(P)
+        np.negative(P, out=P)
+        log_q = np.log1p(P, out=P)
+        total = np.vdot(Y, log_p) + log_q.sum() - np.vdot(Y, log_q)
+        return float(-total / A.size)
 
     def gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         P = _clip_probabilities(A)
@@ -86,8 +94,9 @@ class CrossEntropy(Loss):
     matched_activation = "softmax"
 
     def value(self, A: np.ndarray, Y: np.ndarray) -> float:
-        P = _clip_probabilities(A)
-        return float(-np.sum(Y * np.log(P)) / A.shape[0])
+        log_p = np.maximum(A, np.finfo(A.dtype).eps)
+        np.log(log_p, out=log_p)
+        return float(-np.vdot(Y, log_p) / A.shape[0])
 
     def gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:
         return -Y / (_clip_probabilities(A) * A.shape[0])

@@ -104,47 +104,70 @@ class Workspace:
 
     ``forward`` and ``backward`` are the network's one implementation of
     backpropagation; ``fit`` and ``loss_and_gradients`` both use it. Gradients are
-    written into the model's flat gradient vector through each layer's views.
+    written into the model's flat gradient vector through each layer's views. The
+    per-layer arrays and functions are looked up once here, not once per batch.
     """
 
     def __init__(self, model: Sequential, batch_size: int) -> None:
         dtype = model.dtype
-        self.layers = model.layers
-        self.acts = [np.empty((batch_size, layer.n_units), dtype) for layer in model.layers]
-        self.deltas = [np.empty((batch_size, layer.n_units), dtype) for layer in model.layers]
+        self.output_activation = model.output_activation
+        self.output_backward = model.layers[-1].activation_fn.backward
+        self.plan = [
+            _LayerPlan(
+                W=layer.W, b=layer.b, dW=layer._dW, db=layer._db,
+                forward=layer.activation_fn.forward, backward=layer.activation_fn.backward,
+                act=np.empty((batch_size, layer.n_units), dtype),
+                delta=np.empty((batch_size, layer.n_units), dtype),
+            )
+            for layer in model.layers
+        ]
 
     def forward(self, Xb: np.ndarray) -> np.ndarray:
         """Forward pass of a batch; returns the output activations (a view of a buffer)."""
         m = Xb.shape[0]
         A = Xb
-        for layer, buf in zip(self.layers, self.acts, strict=True):
-            Z = buf[:m]
+        for layer in self.plan:
+            Z = layer.act[:m]
             np.matmul(A, layer.W, out=Z)
             Z += layer.b
-            A = layer.activation_fn.forward(Z)
+            A = layer.forward(Z)
         return A
 
     def backward(self, Xb: np.ndarray, Yb: np.ndarray, loss: Loss) -> None:
         """Backward pass after :meth:`forward`: fills every layer's ``dW`` and ``db``."""
         m = Xb.shape[0]
-        layers = self.layers
-        last = len(layers) - 1
-        out = self.acts[last][:m]
-        delta = self.deltas[last][:m]
-        if loss.matched_activation == layers[last].activation:
+        plan = self.plan
+        last = len(plan) - 1
+        out = plan[last].act[:m]
+        delta = plan[last].delta[:m]
+        if loss.matched_activation == self.output_activation:
             loss.fused_delta(out, Yb, out=delta)
         else:
             delta[...] = loss.gradient(out, Yb)
-            layers[last].activation_fn.backward(out, delta)
-        for i in range(last, -1, -1):
-            layer = layers[i]
-            A_prev = Xb if i == 0 else self.acts[i - 1][:m]
-            np.matmul(A_prev.T, delta, out=layer._dW)
-            np.sum(delta, axis=0, out=layer._db)
-            if i:
-                prev_delta = self.deltas[i - 1][:m]
-                np.matmul(delta, layer.W.T, out=prev_delta)
-                delta = layers[i - 1].activation_fn.backward(A_prev, prev_delta)
+            self.output_backward(out, delta)
+        for i in range(last, 0, -1):
+            layer, below = plan[i], plan[i - 1]
+            A_prev = below.act[:m]
+            np.matmul(A_prev.T, delta, out=layer.dW)
+            np.add.reduce(delta, axis=0, out=layer.db)
+            prev_delta = below.delta[:m]
+            np.matmul(delta, layer.W.T, out=prev_delta)
+            delta = below.backward(A_prev, prev_delta)
+        first = plan[0]                   # no input gradient for the first layer
+        np.matmul(Xb.T, delta, out=first.dW)
+        np.add.reduce(delta, axis=0, out=first.db)
+
+
+@dataclass(slots=True)
+class _LayerPlan:
+    W: np.ndarray
+    b: np.ndarray
+    dW: np.ndarray
+    db: np.ndarray
+    forward: Callable[[np.ndarray], np.ndarray]
+    backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    act: np.ndarray
+    delta: np.ndarray
 
 
 BatchMetric = Callable[[np.ndarray, np.ndarray, np.ndarray | None], float]
