@@ -83,6 +83,12 @@ class CsvTable:
         return len(self.target)
 
 
+def _plain(value: object) -> object:
+    """numpy scalars -> Python scalars, so messages show ``7``, not ``np.int64(7)``."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
 def _fmt_size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f} MB"
@@ -153,7 +159,7 @@ def _numeric_or_junk(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
         first = col.iloc[bad[0]]
         raise DataError(
             f"{file}: column {column!r} is numeric but has {len(bad)} non-numeric "
-            f"value(s), first {first!r} on {_lines(bad[:1])}"
+            f"value(s), first {_plain(first)!r} on {_lines(bad[:1])}"
         )
     return col.astype("string")
 
@@ -229,7 +235,7 @@ def read_table(
         col = frame[column]
         if col.nunique() == 1:
             raise DataError(
-                f"{name}: column {column!r} has the same value ({col.iloc[0]!r}) in every "
+                f"{name}: column {column!r} has the same value ({_plain(col.iloc[0])!r}) in every "
                 "row; remove it, it cannot help the model"
             )
         if not pd.api.types.is_numeric_dtype(col.dtype):
@@ -259,7 +265,7 @@ def read_table(
             raise DataError(f"{name}: target {target!r} is text; regression needs numbers")
         if y.nunique() == 1:
             raise DataError(
-                f"{name}: target {target!r} has the same value ({y.iloc[0]!r}) in every row"
+                f"{name}: target {target!r} has the same value ({_plain(y.iloc[0])!r}) in every row"
             )
     else:
         if not numeric_target:
@@ -269,7 +275,7 @@ def read_table(
         counts = y.value_counts()
         if len(counts) == 1:
             raise DataError(
-                f"{name}: target {target!r} has a single class ({counts.index[0]!r}); "
+                f"{name}: target {target!r} has a single class ({_plain(counts.index[0])!r}); "
                 "classification needs at least two"
             )
         if len(counts) > limits.max_classes:
@@ -288,7 +294,7 @@ def read_table(
         rare = counts[counts < 2]
         if len(rare):
             raise DataError(
-                f"{name}: class {rare.index[0]!r} of target {target!r} has only one row; "
+                f"{name}: class {_plain(rare.index[0])!r} of target {target!r} has only one row; "
                 "every class needs at least 2 rows for a stratified split"
             )
         if task == "auto":

@@ -584,25 +584,40 @@ def _blobs(
     )
 
 
+def _shuffled(rng: np.random.Generator, points: np.ndarray, labels: np.ndarray,
+              noise: float) -> tuple[np.ndarray, np.ndarray]:
+    order = rng.permutation(len(labels))
+    points = points[order] + rng.normal(0.0, noise, size=points.shape)
+    return points, labels[order]
+
+
 @register_dataset(
     "moons",
-    description="Two interleaving half circles (scikit-learn make_moons)",
-    source="sklearn.datasets.make_moons",
+    description="Two interleaving half circles",
+    source="generated (the recipe of scikit-learn's make_moons)",
     params=(_N_SAMPLES, _noise(0.2)),
     task="binary",
     two_dimensional=True,
 )
 def _moons(rng: np.random.Generator, seed: int, *, n_samples: int, noise: float) -> RawData:
-    from sklearn.datasets import make_moons
-
-    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    return RawData(_xy(X), y, "binary", class_names=("upper moon", "lower moon"), labels=(0, 1))
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out = np.linspace(0.0, np.pi, n_out)
+    t_in = np.linspace(0.0, np.pi, n_in)
+    points = np.vstack([
+        np.column_stack([np.cos(t_out), np.sin(t_out)]),
+        np.column_stack([1.0 - np.cos(t_in), 0.5 - np.sin(t_in)]),
+    ])
+    labels = np.repeat([0, 1], [n_out, n_in])
+    points, labels = _shuffled(rng, points, labels, noise)
+    return RawData(_xy(points), labels, "binary", class_names=("upper moon", "lower moon"),
+                   labels=(0, 1))
 
 
 @register_dataset(
     "circles",
-    description="A small circle inside a large one (scikit-learn make_circles)",
-    source="sklearn.datasets.make_circles",
+    description="A small circle inside a large one",
+    source="generated (the recipe of scikit-learn's make_circles)",
     params=(
         _N_SAMPLES,
         _noise(0.1),
@@ -614,10 +629,17 @@ def _moons(rng: np.random.Generator, seed: int, *, n_samples: int, noise: float)
 def _circles(
     rng: np.random.Generator, seed: int, *, n_samples: int, noise: float, factor: float
 ) -> RawData:
-    from sklearn.datasets import make_circles
-
-    X, y = make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
-    return RawData(_xy(X), y, "binary", class_names=("outer", "inner"), labels=(0, 1))
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out = np.linspace(0.0, 2.0 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0.0, 2.0 * np.pi, n_in, endpoint=False)
+    points = np.vstack([
+        np.column_stack([np.cos(t_out), np.sin(t_out)]),
+        factor * np.column_stack([np.cos(t_in), np.sin(t_in)]),
+    ])
+    labels = np.repeat([0, 1], [n_out, n_in])
+    points, labels = _shuffled(rng, points, labels, noise)
+    return RawData(_xy(points), labels, "binary", class_names=("outer", "inner"), labels=(0, 1))
 
 
 @register_dataset(

@@ -696,8 +696,22 @@ class RunSpec:
         )
 
 
+#: Names people often type for a setting, and the setting they mean.
+_ALIASES = {
+    "lr": "learning_rate", "learningrate": "learning_rate", "batch": "batch_size",
+    "batchsize": "batch_size", "layers": "hidden", "hidden_layers": "hidden",
+    "hidden_units": "hidden", "activations": "activation", "optim": "optimizer",
+    "weight_decay": "l2", "early_stopping": "patience", "n_epochs": "epochs",
+    "random_state": "seed", "output": "output_activation", "validation_size": "test_size",
+    "val_size": "test_size",
+}
+
+
 def _unknown(key: str, allowed: tuple[str, ...]) -> SpecError:
-    close = difflib.get_close_matches(key, allowed, n=1)
+    section, _, attr = key.rpartition(".")
+    alias = _ALIASES.get(attr.lower())
+    meant = f"{section}.{alias}" if section and alias else alias
+    close = [meant] if meant in allowed else difflib.get_close_matches(key, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return SpecError(f"{key}: unknown setting{hint}; allowed: {', '.join(allowed)}")
 

@@ -1,0 +1,305 @@
+"""The command line: ``python -m experiments``.
+
+::
+
+    python -m experiments run CONFIG.toml [--tracking-uri URI] [--experiment NAME]
+                                          [--set training.learning_rate=0.05 ...]
+                                          [--no-track] [--quiet]
+    python -m experiments check CONFIG.toml [--set ...]     # validate, print the spec
+    python -m experiments list [--experiment NAME] [--limit N] [--tracking-uri URI]
+    python -m experiments datasets
+
+Exit status: 0 on success, 1 for a bad config, bad data, an unreachable store or
+a failed (diverged) run, 2 for bad usage, 130 when interrupted. Errors are one
+line on stderr, without a traceback (``EXPERIMENTS_DEBUG=1`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class ProgressBar:
+    """A one-line terminal progress bar, redrawn at most ``fps`` times a second.
+
+    On a terminal it redraws in place; otherwise (a log file, CI) it prints a line
+    at every tenth of the run.
+    """
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 28, fps: float = 10.0) -> None:
+        self.stream = stream
+        self.width = width
+        self.interval = 1.0 / fps
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.total = 1
+        self.started = time.monotonic()
+        self._last_draw = 0.0
+        self._last_decile = -1
+        self._last_epoch = 0
+        self._lock = threading.Lock()
+
+    def begin(self, total: int) -> None:
+        self.total = max(1, total)
+        self.started = time.monotonic()
+
+    def update(self, epoch: int, logs: Mapping[str, float], force: bool = False) -> None:
+        if epoch == self._last_epoch:
+            return
+        now = time.monotonic()
+        frac = min(1.0, epoch / self.total)
+        decile = int(frac * 10)
+        if self.tty:
+            if not force and now - self._last_draw < self.interval and epoch < self.total:
+                return
+        elif not force and decile == self._last_decile:
+            return
+        self._last_draw, self._last_decile, self._last_epoch = now, decile, epoch
+        filled = round(frac * self.width)
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = now - self.started
+        eta = elapsed / frac - elapsed if frac > 0 else float("nan")
+        shown = "  ".join(f"{_short(k)} {v:.4g}" for k, v in logs.items()
+                          if k in ("train_loss", "val_loss", "val_accuracy", "val_rmse"))
+        width = len(str(self.total))
+        line = (f"epoch {epoch:>{width}}/{self.total} [{bar}] {frac:4.0%}  {shown}  "
+                f"{'ETA ' + _duration(eta) if epoch < self.total else _duration(elapsed)}")
+        with self._lock:
+            if self.tty:
+                self.stream.write("\r" + line + "\x1b[K")
+            else:
+                self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _short(key: str) -> str:
+    return key.replace("accuracy", "acc")
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(int(seconds), 60)
+    return f"{minutes}m{sec:02d}s"
+
+
+def _parse_sets(items: Sequence[str]) -> dict[str, str]:
+    from experiments.errors import SpecError
+
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"--set {item!r}: expected KEY=VALUE, e.g. training.epochs=500")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments",
+        description="Train nncore networks from TOML run specs and record them in MLflow.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="train one config and record it in MLflow")
+    run.add_argument("config", help="a TOML run spec, e.g. experiments/configs/moons.toml")
+    run.add_argument("--tracking-uri", help="MLflow store (default: $MLFLOW_TRACKING_URI, "
+                     "else sqlite:///mlflow.db here)")
+    run.add_argument("--experiment", help="MLflow experiment (default: the spec's name)")
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a setting, e.g. --set training.learning_rate=0.05")
+    run.add_argument("--run-name", help="display name of the run")
+    run.add_argument("--no-track", action="store_true", help="train without recording")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    check = sub.add_parser("check", help="validate a config and print the full spec")
+    check.add_argument("config")
+    check.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+
+    lst = sub.add_parser("list", help="show recent runs")
+    lst.add_argument("--tracking-uri")
+    lst.add_argument("--experiment", help="only this experiment")
+    lst.add_argument("--limit", type=int, default=20, help="most runs shown (default 20)")
+
+    sub.add_parser("datasets", help="list the datasets and their parameters")
+    return parser
+
+
+def _quiet_mlflow_logs() -> None:
+    # MLflow sets its own logger level when imported; this variable is what it reads.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from experiments.runner import train
+    from experiments.spec import load_spec
+
+    spec = load_spec(args.config)
+    if args.sets:
+        spec = spec.with_overrides(_parse_sets(args.sets))
+    bar = None if args.quiet else ProgressBar(err)
+    callbacks = []
+    if bar is not None:
+        import nncore
+
+        class _Progress(nncore.Callback):
+            def on_train_begin(self, model: Any, params: dict) -> None:
+                bar.begin(int(params.get("epochs", 1)))
+
+            def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+                bar.update(epoch, logs)
+
+            def on_train_end(self, model: Any, history: Any) -> None:
+                if history.epochs:
+                    bar.update(history.epochs[-1], history.last(), force=True)
+                bar.close()
+
+        callbacks.append(_Progress())
+    print(spec.summary(), file=out)
+    result = train(spec, tracking_uri=args.tracking_uri, track=not args.no_track, source="cli",
+                   callbacks=callbacks, experiment=args.experiment, run_name=args.run_name)
+    m = result.metrics
+    shown = "  ".join(f"{k} {v:.4f}" for k, v in m.items()
+                      if k.startswith(("train_", "val_")))
+    epochs = int(m.get("epochs", 0))
+    if result.stop_reason:
+        print(f"stopped after {epochs} epochs: {result.stop_reason}", file=out)
+    print(f"final   {shown}", file=out)
+    if result.run_id:
+        exp = args.experiment or spec.experiment_name
+        print(f"run     {result.run_id} {result.status} in experiment {exp!r} "
+              f"({m.get('duration_s', 0.0):.2f} s)", file=out)
+        print(f"view    {result.ui_command()}", file=out)
+    else:
+        print(f"not tracked ({m.get('duration_s', 0.0):.2f} s)", file=out)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from experiments.spec import load_spec
+
+    spec = load_spec(args.config)
+    if args.sets:
+        spec = spec.with_overrides(_parse_sets(args.sets))
+    print(f"# {spec.summary()}", file=out)
+    out.write(spec.to_toml())
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    from experiments.queries import runs_frame
+    from experiments.tracking import check_tracking_uri, resolve_tracking_uri
+
+    uri = resolve_tracking_uri(args.tracking_uri)
+    check_tracking_uri(uri)
+    frame = runs_frame(args.experiment, tracking_uri=uri, max_results=args.limit,
+                       include_params=False)
+    if frame.empty:
+        where = f"experiment {args.experiment!r}" if args.experiment else "this store"
+        print(f"no runs in {where}", file=out)
+        return EXIT_OK
+    rows = []
+    for _, r in frame.iterrows():
+        acc = r.get("metrics.final_val_accuracy")
+        if acc is None or (isinstance(acc, float) and math.isnan(acc)):
+            acc = r.get("metrics.final_val_rmse")
+        score = "" if acc is None or (isinstance(acc, float) and math.isnan(acc)) else (
+            f"{acc:.3f}"
+        )
+        started = r["start_time"].tz_convert(None).strftime("%Y-%m-%d %H:%M")
+        rows.append((r["run_id"][:12], started, r["status"], r["experiment"] or "",
+                     r["dataset"] or "", r["architecture"] or "", score, r["run_name"] or ""))
+    header = ("run", "started (UTC)", "status", "experiment", "dataset", "layers", "val",
+              "name")
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    for line in (header, *rows):
+        print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip(),
+              file=out)
+    return EXIT_OK
+
+
+def _cmd_datasets(out: TextIO) -> int:
+    from experiments.datasets import list_datasets
+
+    for info in list_datasets():
+        task = info.task or "depends on parameters"
+        print(f"{info.name}  ({task})", file=out)
+        print(f"    {info.description}", file=out)
+        print(f"    source: {info.source}", file=out)
+        for p in info.params:
+            default = "required" if p.required else f"default {p.default!r}"
+            extra = ""
+            if p.choices:
+                extra = f"; one of {', '.join(map(repr, p.choices))}"
+            elif p.low is not None or p.high is not None:
+                extra = f"; {p.low:g} to {p.high:g}" if p.high is not None else ""
+            print(f"    - {p.name} ({p.type.__name__}, {default}{extra}): {p.help}", file=out)
+    print("every dataset also takes test_size (0.05-0.9, default 0.2) and seed", file=out)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help or a usage error (argparse printed it)
+        return int(e.code or 0)
+    _quiet_mlflow_logs()
+    from experiments.errors import ExperimentError
+
+    try:
+        if args.command == "run":
+            return _cmd_run(args, out, err)
+        if args.command == "check":
+            return _cmd_check(args, out)
+        if args.command == "list":
+            return _cmd_list(args, out)
+        return _cmd_datasets(out)
+    except KeyboardInterrupt:
+        print("\ninterrupted; the run (if any) is marked KILLED", file=err)
+        return EXIT_INTERRUPTED
+    except ExperimentError as e:
+        if os.environ.get("EXPERIMENTS_DEBUG"):
+            raise
+        run_id = getattr(e, "run_id", None)
+        where = f" (run {run_id} marked FAILED)" if run_id else ""
+        print(f"error: {_one_line(str(e))}{where}", file=err)
+        return EXIT_ERROR
+    except Exception as e:  # an unexpected failure: still one line, unless debugging
+        if os.environ.get("EXPERIMENTS_DEBUG"):
+            raise
+        print(f"error: unexpected {type(e).__name__}: {_one_line(str(e))} "
+              "(set EXPERIMENTS_DEBUG=1 for the traceback)", file=err)
+        return EXIT_ERROR
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,285 @@
+"""Reading past runs into tidy pandas frames.
+
+* :func:`runs_frame`: one row per run (status, times, tags, ``metrics.*`` and
+  ``params.*`` columns, named as :func:`mlflow.search_runs` names them).
+* :func:`metric_history`: one row per (run, metric, step) as logged to MLflow.
+* :func:`full_history`: the full-resolution ``history.csv`` of one run.
+* :func:`run_spec`, :func:`load_run_model`, :func:`decision_boundary`: a run's
+  spec, trained model and 2-D decision grid.
+
+Whatever belongs to a run that has ended (FINISHED, FAILED, KILLED) never
+changes, so it is cached by run id; runs still going are always read afresh.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from experiments.preprocessing import Preprocessor
+from experiments.spec import RunSpec
+from experiments.tracking import resolve_tracking_uri
+
+__all__ = [
+    "ENDED",
+    "clear_cache",
+    "decision_boundary",
+    "full_history",
+    "load_run_model",
+    "metric_history",
+    "run_spec",
+    "runs_frame",
+]
+
+ENDED = frozenset({"FINISHED", "FAILED", "KILLED"})
+_TAG_COLUMNS = ("dataset", "task", "source", "model_type", "architecture", "failure_reason",
+                "stop_reason")
+
+
+class _Cache:
+    """A small thread-safe LRU cache."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_CACHE = _Cache()
+
+
+def clear_cache() -> None:
+    """Forget everything cached (e.g. after deleting runs)."""
+    _CACHE.clear()
+
+
+def _client(tracking_uri: str | None) -> tuple[Any, str]:
+    from mlflow import MlflowClient
+
+    uri = resolve_tracking_uri(tracking_uri)
+    return MlflowClient(tracking_uri=uri), uri
+
+
+def runs_frame(
+    experiments: str | Sequence[str] | None = None,
+    *,
+    tracking_uri: str | None = None,
+    max_results: int = 200,
+    filter_string: str = "",
+    include_params: bool = True,
+) -> pd.DataFrame:
+    """Recent runs, newest first, one row each.
+
+    Parameters
+    ----------
+    experiments : str or sequence of str, optional
+        Experiment names; all active experiments when None.
+    tracking_uri : str, optional
+        See :func:`~experiments.tracking.resolve_tracking_uri`.
+    max_results : int
+        Most runs returned.
+    filter_string : str
+        An MLflow search filter, e.g. ``"tags.dataset = 'moons'"``.
+    include_params : bool
+        Add a ``params.<key>`` column per param.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``run_id``, ``run_name``, ``experiment``, ``status``,
+        ``start_time``, ``end_time`` (UTC timestamps), ``duration_s``, the tags
+        ``dataset``, ``task``, ``source``, ``model_type``, ``architecture``,
+        ``failure_reason``, ``stop_reason``, then ``metrics.<key>`` (latest value)
+        and ``params.<key>``. Empty (with those base columns) when there are no runs.
+    """
+    client, _ = _client(tracking_uri)
+    if experiments is None:
+        exps = client.search_experiments()
+    else:
+        names = [experiments] if isinstance(experiments, str) else list(experiments)
+        exps = [e for e in (client.get_experiment_by_name(n) for n in names) if e is not None]
+    base = ["run_id", "run_name", "experiment", "status", "start_time", "end_time",
+            "duration_s", *_TAG_COLUMNS]
+    if not exps:
+        return pd.DataFrame(columns=base)
+    exp_names = {e.experiment_id: e.name for e in exps}
+    runs = client.search_runs(
+        list(exp_names), filter_string=filter_string, max_results=max_results,
+        order_by=["attributes.start_time DESC"],
+    )
+    rows = []
+    for run in runs:
+        info, data = run.info, run.data
+        row: dict[str, Any] = {
+            "run_id": info.run_id,
+            "run_name": info.run_name,
+            "experiment": exp_names.get(info.experiment_id, info.experiment_id),
+            "status": info.status,
+            "start_time": pd.to_datetime(info.start_time, unit="ms", utc=True),
+            "end_time": (pd.to_datetime(info.end_time, unit="ms", utc=True)
+                         if info.end_time else pd.NaT),
+            "duration_s": ((info.end_time - info.start_time) / 1000.0
+                           if info.end_time else float("nan")),
+        }
+        for tag in _TAG_COLUMNS:
+            row[tag] = data.tags.get(tag)
+        for key, value in sorted(data.metrics.items()):
+            row[f"metrics.{key}"] = value
+        if include_params:
+            for key, value in data.params.items():
+                row[f"params.{key}"] = value
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for col in base:
+        if col not in frame.columns:
+            frame[col] = None
+    return frame
+
+
+def _run_status(client: Any, run_id: str) -> str:
+    return client.get_run(run_id).info.status
+
+
+def metric_history(
+    run_ids: str | Iterable[str],
+    metrics: Sequence[str] | None = None,
+    *,
+    tracking_uri: str | None = None,
+) -> pd.DataFrame:
+    """Metric histories as logged to MLflow, in long (tidy) form.
+
+    Parameters
+    ----------
+    run_ids : str or iterable of str
+        One or more runs.
+    metrics : sequence of str, optional
+        Metric keys; default every per-epoch metric the run has (keys not
+        starting with ``final_``).
+    tracking_uri : str, optional
+
+    Returns
+    -------
+    DataFrame
+        Columns ``run_id``, ``metric``, ``step`` (the epoch), ``value``,
+        ``timestamp`` (UTC), sorted by run, metric and step.
+    """
+    client, uri = _client(tracking_uri)
+    ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+    parts = []
+    for run_id in ids:
+        cached = _CACHE.get(("history", uri, run_id))
+        if cached is None:
+            run = client.get_run(run_id)
+            keys = [k for k in run.data.metrics if not k.startswith("final_")]
+            rows = []
+            for key in sorted(keys):
+                for m in client.get_metric_history(run_id, key):
+                    rows.append((run_id, key, m.step, m.value, m.timestamp))
+            cached = pd.DataFrame(rows, columns=["run_id", "metric", "step", "value",
+                                                 "timestamp"])
+            cached["timestamp"] = pd.to_datetime(cached["timestamp"], unit="ms", utc=True)
+            cached = cached.sort_values(["metric", "step"], kind="stable")
+            if run.info.status in ENDED:
+                _CACHE.put(("history", uri, run_id), cached)
+        parts.append(cached)
+    if not parts:
+        return pd.DataFrame(columns=["run_id", "metric", "step", "value", "timestamp"])
+    out = pd.concat(parts, ignore_index=True)
+    if metrics is not None:
+        out = out[out["metric"].isin(list(metrics))].reset_index(drop=True)
+    return out
+
+
+def _artifact_text(client: Any, uri: str, run_id: str, path: str) -> str | None:
+    key = ("artifact", uri, run_id, path)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    import tempfile
+    from pathlib import Path
+
+    from mlflow.exceptions import MlflowException
+
+    with tempfile.TemporaryDirectory(prefix="experiments-read-") as tmp:
+        try:
+            local = client.download_artifacts(run_id, path, tmp)
+        except (MlflowException, OSError):
+            return None
+        text = Path(local).read_text(encoding="utf-8")
+    if _run_status(client, run_id) in ENDED:
+        _CACHE.put(key, text)
+    return text
+
+
+def full_history(run_id: str, *, tracking_uri: str | None = None) -> pd.DataFrame:
+    """The run's per-epoch history at full resolution (``history.csv``).
+
+    Returns
+    -------
+    DataFrame
+        ``epoch`` and one column per metric; empty if the run has no history
+        artifact (e.g. it failed before saving).
+    """
+    client, uri = _client(tracking_uri)
+    text = _artifact_text(client, uri, run_id, "history.csv")
+    if not text:
+        return pd.DataFrame(columns=["epoch"])
+    return pd.read_csv(io.StringIO(text))
+
+
+def decision_boundary(run_id: str, *, tracking_uri: str | None = None) -> pd.DataFrame | None:
+    """The decision-boundary grid of a run on a 2-D dataset, or None."""
+    client, uri = _client(tracking_uri)
+    text = _artifact_text(client, uri, run_id, "decision_boundary.csv")
+    return pd.read_csv(io.StringIO(text)) if text else None
+
+
+def run_spec(run_id: str, *, tracking_uri: str | None = None) -> RunSpec:
+    """The :class:`RunSpec` a run was trained from (rebuilt from its params)."""
+    client, _ = _client(tracking_uri)
+    return RunSpec.from_params(client.get_run(run_id).data.params)
+
+
+def load_run_model(run_id: str, *, tracking_uri: str | None = None) -> tuple[Any, Preprocessor]:
+    """A run's trained nncore model and its preprocessing, from the run's artifacts.
+
+    Reads ``weights/model.npz`` + ``weights/model.json`` with :func:`nncore.load`
+    (never unpickles) and ``preprocessing.json``.
+    """
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import nncore
+
+    client, uri = _client(tracking_uri)
+    with tempfile.TemporaryDirectory(prefix="experiments-model-") as tmp:
+        local = Path(client.download_artifacts(run_id, "weights", tmp))
+        model = nncore.load(local / "model")
+    pre_text = _artifact_text(client, uri, run_id, "preprocessing.json")
+    if pre_text is None:
+        raise FileNotFoundError(f"run {run_id} has no preprocessing.json artifact")
+    return model, Preprocessor.from_dict(json.loads(pre_text))
