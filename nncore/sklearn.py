@@ -337,7 +337,15 @@ class _NeuralNetBase(BaseEstimator):
         if incremental:
             self._stopping_state = {"best_loss": monitor.best_loss,
                                     "no_improvement": monitor.no_improvement}
-        elif not monitor.converged:
+        if monitor.converged and self.loss_ > 2.0 * float(min(self.loss_curve_)):
+            warnings.warn(
+                f"Training stopped with the loss rising: {self.loss_:.6g} after epoch "
+                f"{self.n_iter_}, against {min(self.loss_curve_):.6g} at best. "
+                f"learning_rate_init={self.learning_rate_init} is probably too large.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if not incremental and not monitor.converged:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.",
