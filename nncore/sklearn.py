@@ -97,7 +97,7 @@ class _Monitor(nncore.Callback):
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
         """Record the epoch and stop training when it has stopped improving."""
-        loss = float(logs["train_loss"]) + model.l2_penalty(self.l2)
+        loss = float(logs["train_loss"]) + (model.l2_penalty(self.l2) if self.l2 else 0.0)
         self.loss_curve.append(loss)
         if self.estimator.verbose:
             print(f"Iteration {len(self.estimator.loss_curve_) + len(self.loss_curve)}, "
@@ -381,6 +381,10 @@ class _NeuralNetBase(BaseEstimator):
         return self.model_.forward(X).astype(X.dtype, copy=False)
 
     # --------------------------------------------------------------- attributes
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once a network exists (a failed refit leaves the estimator unfitted)."""
+        return getattr(self, "model_", None) is not None
+
     @property
     def coefs_(self) -> list[np.ndarray]:
         """Weight matrices of the network, one ``(n_in, n_out)`` array per layer (views)."""
@@ -608,6 +612,12 @@ default "relu"
         ------
         nncore.TrainingDiverged
             If the loss stops being finite (try a smaller ``learning_rate_init``).
+
+        Warns
+        -----
+        sklearn.exceptions.ConvergenceWarning
+            When ``max_iter`` epochs ran before the stopping rule was met, or training
+            stopped on a loss that had risen to more than twice its best value.
         """
         return self._fit(X, y, incremental=False)
 
@@ -762,7 +772,7 @@ default "relu"
     >>> from nncore.sklearn import NeuralNetRegressor
     >>> X = np.linspace(-1, 1, 200)[:, None]
     >>> reg = NeuralNetRegressor(hidden_layer_sizes=(16,), activation="tanh",
-    ...                          learning_rate_init=0.01, max_iter=500,
+    ...                          learning_rate_init=0.01, batch_size=20, max_iter=500,
     ...                          random_state=0).fit(X, X[:, 0] ** 2)
     >>> reg.score(X, X[:, 0] ** 2) > 0.9
     True
@@ -800,6 +810,12 @@ default "relu"
         ------
         nncore.TrainingDiverged
             If the loss stops being finite (try a smaller ``learning_rate_init``).
+
+        Warns
+        -----
+        sklearn.exceptions.ConvergenceWarning
+            When ``max_iter`` epochs ran before the stopping rule was met, or training
+            stopped on a loss that had risen to more than twice its best value.
         """
         return self._fit(X, y, incremental=False)
 

@@ -57,6 +57,16 @@ def test_import_nncore_does_not_import_sklearn():
     assert out.stdout.strip() == "True"
 
 
+def test_docstring_examples_run():
+    import doctest
+
+    import nncore.sklearn
+
+    result = doctest.testmod(nncore.sklearn)
+    assert result.attempted >= 8
+    assert result.failed == 0
+
+
 # ------------------------------------------------------------------- classification
 def test_binary_uses_one_sigmoid_unit_and_string_labels(moons):
     X, y = moons
@@ -301,6 +311,14 @@ def test_feature_names_from_a_dataframe(moons):
         warnings.simplefilter("ignore", UserWarning)  # no feature names: tested above
         with pytest.raises(ValueError, match="3 features"):
             clf.predict(np.zeros((3, 3)))
+
+
+def test_a_failed_refit_leaves_the_estimator_unfitted(moons):
+    clf = NeuralNetClassifier(**quick(max_iter=5)).fit(*moons)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(moons[0], np.zeros(len(moons[1])))
+    with pytest.raises(NotFittedError):
+        clf.predict(moons[0])
 
 
 def test_unfitted_estimator_raises_not_fitted():
