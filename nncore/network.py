@@ -113,6 +113,17 @@ class Sequential:
         for layer in self.layers:
             offset = layer._bind(self._params, self._grads, offset)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Layers hold views into the flat vectors; pickle and deepcopy would copy each
+        # view on its own and cut it loose. Keep the flat vector and rebind on restore.
+        state = self.__dict__.copy()
+        del state["_grads"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._bind(self._params)
+
     @property
     def parameters(self) -> np.ndarray:
         """Every parameter in one flat vector (layer by layer, ``W`` then ``b``); a view."""

@@ -210,3 +210,21 @@ def test_summary_and_repr_show_layers_and_parameter_counts():
     assert "65 parameters" in text and "6 -> 8" in text and "relu" in text and "56" in text
     assert repr(model).startswith("Sequential([Dense(6, 8, activation='relu')")
     assert model.n_params == 65
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_copied_model_keeps_its_weights_and_still_trains(how):
+    """joblib pickles models and sklearn clones them: views must survive the copy."""
+    import copy
+    import pickle
+
+    X, y = admissions()
+    model = mlp([6, 4, 1], "relu", "sigmoid", seed=0)
+    model.fit(X, y, epochs=2)
+    twin = pickle.loads(pickle.dumps(model)) if how == "pickle" else copy.deepcopy(model)
+    np.testing.assert_array_equal(twin.predict_proba(X), model.predict_proba(X))
+    assert np.shares_memory(twin.layers[0].W, twin.parameters)
+    before = twin.layers[0].W.copy()
+    twin.fit(X, y, optimizer=nncore.SGD(lr=0.5), epochs=3)
+    assert not np.array_equal(before, twin.layers[0].W)
+    np.testing.assert_array_equal(model.layers[0].W, model.state_dict()["layers.0.W"])
