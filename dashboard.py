@@ -1,19 +1,130 @@
-"""Home page of the nncore dashboard: `streamlit run dashboard.py`."""
+"""Home page of the nncore dashboard: ``streamlit run dashboard.py``."""
 
 from __future__ import annotations
 
+import urllib.parse
+
+import pandas as pd
 import streamlit as st
 
 import nncore
+from experiments import ExperimentError, RunSpec
+from ui import data, sidebar, state
 
 st.set_page_config(page_title="nncore", page_icon="🧠", layout="wide")
+tracking_uri = sidebar.render("home")
+
 st.title("nncore: train small neural networks and see them learn")
-st.write(
-    "Pick a dataset and an architecture, train it with nncore's NumPy backpropagation, "
-    "and find every run recorded in MLflow."
+st.markdown(
+    "Pick a dataset and an architecture, train it with nncore's NumPy backpropagation and "
+    "watch the loss fall and the decision boundary bend, live.  \n"
+    "Every run is recorded in MLflow, with its settings, curves and model."
 )
+
+#: Starting points: (label, what it shows, spec overrides).
+PRESETS = [
+    ("Admissions network", "the course's lesson: gre, gpa, rank → admit", {}),
+    ("Moons, one hidden layer", "a curved boundary from 16 tanh units",
+     {"dataset.name": "moons", "model.hidden": "16", "model.activation": "tanh",
+      "training.optimizer": "adam", "training.learning_rate": "0.02", "training.epochs": "300"}),
+    ("XOR needs a hidden layer", "try 'Logistic regression' too: it cannot",
+     {"dataset.name": "xor", "model.hidden": "8", "model.activation": "tanh",
+      "training.optimizer": "adam", "training.learning_rate": "0.03", "training.epochs": "300"}),
+    ("Spiral, deeper", "two ReLU layers untangle three arms",
+     {"dataset.name": "spiral", "dataset.classes": "3", "dataset.n_samples": "600",
+      "model.hidden": "32,32", "model.activation": "relu", "training.optimizer": "adam",
+      "training.learning_rate": "0.01", "training.epochs": "500"}),
+]
+
+st.subheader("Quick start", anchor=False)
+st.markdown(
+    "1. Open **Train** (left), keep the defaults and press **Train**: the admissions network "
+    "trains in a few seconds.\n"
+    "2. Change the data, the layers or the learning rate and train again; the URL keeps the "
+    "settings, so a copied link reopens them.\n"
+    "3. Look at every run here, or in the MLflow UI with the command in the sidebar."
+)
+cols = st.columns(len(PRESETS))
+for col, (label, blurb, overrides) in zip(cols, PRESETS, strict=True):
+    with col.container(border=True):
+        spec = state.DEFAULT_SPEC.with_overrides(overrides) if overrides else state.DEFAULT_SPEC
+        st.page_link(sidebar.TRAIN, label=label, icon=":material/play_circle:",
+                     query_params=state.query_from_spec(spec))
+        st.caption(blurb)
+
+
+def train_link(params: dict[str, str]) -> str | None:
+    """A link to the Train page with a past run's settings (None if they do not parse)."""
+    try:
+        spec = RunSpec.from_params(params)
+    except ExperimentError:
+        return None
+    query = state.query_from_spec(spec)
+    if spec.dataset.name == "csv":
+        return None
+    return "Train?" + urllib.parse.urlencode(query)
+
+
+def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs table as shown: status, dataset, architecture, validation score, link."""
+    rows = []
+    for _, run in runs.iterrows():
+        params = {k[len("params."):]: v for k, v in run.items()
+                  if isinstance(k, str) and k.startswith("params.") and isinstance(v, str)}
+        if "metrics.final_val_accuracy" in run and pd.notna(run["metrics.final_val_accuracy"]):
+            score = f"accuracy {run['metrics.final_val_accuracy']:.1%}"
+        elif "metrics.final_val_rmse" in run and pd.notna(run["metrics.final_val_rmse"]):
+            score = f"RMSE {run['metrics.final_val_rmse']:.4g}"
+        else:
+            score = "—"
+        rows.append({
+            "status": run["status"],
+            "started": run["start_time"].tz_convert(None) if pd.notna(run["start_time"])
+            else None,
+            "dataset": run["dataset"],
+            "architecture": run["architecture"],
+            "validation": score,
+            "epochs": run.get("metrics.final_epochs"),
+            "run": run["run_name"],
+            "experiment": run["experiment"],
+            "run id": run["run_id"],
+            "settings": train_link(params),
+        })
+    return pd.DataFrame(rows)
+
+
+STATUS_ICONS = {"FINISHED": "✅ FINISHED", "KILLED": "⏹️ KILLED", "FAILED": "💥 FAILED",
+                "RUNNING": "⏳ RUNNING", "SCHEDULED": "🕓 SCHEDULED"}
+
+st.subheader("Recent runs", anchor=False)
+try:
+    runs = data.runs_table(tracking_uri) if data.store_has_runs(tracking_uri) else None
+except ExperimentError as e:
+    runs = None
+    st.error(f"Cannot read the tracking store: {e}")
+except Exception as e:  # MLflow raises many kinds for an unreachable store
+    runs = None
+    st.error(f"Cannot read the tracking store {tracking_uri}: {type(e).__name__}: {e}")
+if runs is None or runs.empty:
+    with st.container(border=True):
+        st.markdown("#### 👋 No runs yet")
+        st.markdown("This store has no runs. Train your first network: the defaults take a "
+                    "few seconds, and the run will appear here.")
+        st.page_link(sidebar.TRAIN, label="Train the admissions network",
+                     icon=":material/play_arrow:")
+else:
+    table = recent_runs(runs.head(20))
+    table["status"] = table["status"].map(lambda s: STATUS_ICONS.get(s, s))
+    st.dataframe(
+        table, hide_index=True, width="stretch",
+        column_config={
+            "started": st.column_config.DatetimeColumn("started (UTC)", format="YYYY-MM-DD HH:mm"),
+            "epochs": st.column_config.NumberColumn(format="%d"),
+            "settings": st.column_config.LinkColumn("settings", display_text="open in Train"),
+            "run id": st.column_config.TextColumn(width="small"),
+        },
+    )
+    st.caption(f"{len(runs)} most recent runs of this store (newest first). "
+               "'open in Train' reopens a run's settings.")
+
 st.caption(f"nncore {nncore.__version__}")
-st.info(
-    "The training and comparison pages are on their way. Meanwhile, nncore works from "
-    "Python: see the README for a short example."
-)

@@ -1,0 +1,342 @@
+"""A training run in a worker thread, watched live by the page and never left RUNNING.
+
+Why a thread: Streamlit reruns the page script on every click. Training inside the
+script would be interrupted by any widget change (Streamlit raises its
+``RerunException``/``StopException``, ``BaseException`` subclasses, at the next
+``st`` call) and ``experiments.runner.train`` would then end the MLflow run FAILED.
+Here the script only starts a :class:`TrainingJob` and draws what it has done so
+far; the page stays responsive while the job trains.
+
+* :meth:`TrainingJob.request_stop` (the Stop button, leaving the Train page)
+  sets the ``stop_event`` that :func:`experiments.train` watches: training ends
+  after the current epoch, the run ends KILLED and the partial model is kept.
+* A watchdog in :class:`LiveCallback` stops the run when the browser session is
+  gone (tab closed) for more than :data:`SESSION_GRACE_S` seconds, and an
+  ``atexit`` hook stops every job when the server shuts down.
+* Live work is throttled by time (:class:`Throttle`): the decision-boundary grid
+  is recomputed at most once per ``cost / budget`` seconds, and the page redraws
+  on a timer (:func:`live_interval`), so the live view costs a small, measured
+  share of training time (:attr:`TrainingJob.live_share`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+import nncore
+from experiments import Dataset, ExperimentError, RunFailed, RunResult, RunSpec, train
+from experiments.evaluation import decision_grid
+
+__all__ = ["LiveCallback", "Progress", "Throttle", "TrainingJob", "live_interval"]
+
+_LOG = logging.getLogger(__name__)
+#: Seconds a browser session may be disconnected before its run is stopped.
+SESSION_GRACE_S = 15.0
+#: Share of training time the worker may spend on live decision grids.
+GRID_BUDGET = 0.04
+#: Resolution of the live decision grid (the final one is finer).
+LIVE_GRID_RESOLUTION = 40
+
+_JOBS: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
+
+
+class Throttle:
+    """Say when work that costs time may run again, keeping it within a budget.
+
+    After work that took ``c`` seconds, the next is allowed once
+    ``max(min_interval, c / budget)`` seconds have passed since it started, so
+    the work takes at most about ``budget`` of the wall-clock time.
+
+    Parameters
+    ----------
+    budget : float
+        Largest share of time the work may take, in (0, 1).
+    min_interval : float
+        Fewest seconds between two runs, however cheap.
+    clock : callable
+        Time source in seconds (``time.perf_counter``; tests pass a fake).
+    """
+
+    def __init__(self, budget: float = 0.05, min_interval: float = 0.25,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        if not 0 < budget < 1:
+            raise ValueError(f"budget must be in (0, 1); got {budget!r}")
+        self.budget = budget
+        self.min_interval = min_interval
+        self.clock = clock
+        self._next = float("-inf")
+        self.spent = 0.0
+        self.runs = 0
+
+    def ready(self) -> bool:
+        """True when the work may run now."""
+        return self.clock() >= self._next
+
+    def run(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` now, measure it and schedule the next allowed time."""
+        start = self.clock()
+        try:
+            return work()
+        finally:
+            cost = self.clock() - start
+            self.spent += cost
+            self.runs += 1
+            self._next = start + max(self.min_interval, cost / self.budget)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a job is: epochs done, elapsed seconds and an estimate of what is left."""
+
+    epoch: int
+    total: int
+    elapsed: float
+    remaining: float | None
+
+    @property
+    def fraction(self) -> float:
+        """Done share in [0, 1]."""
+        return min(1.0, self.epoch / self.total) if self.total else 0.0
+
+    def text(self) -> str:
+        """``Epoch 120 / 1,000 · 1.2 s elapsed · about 9 s left``."""
+        parts = [f"Epoch {self.epoch:,} / {self.total:,}", f"{_duration(self.elapsed)} elapsed"]
+        if self.remaining is not None and self.epoch:
+            parts.append(f"about {_duration(self.remaining)} left")
+        return " · ".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes, sec = divmod(int(seconds), 60)
+    return f"{minutes} min {sec:02d} s"
+
+
+def _session_alive(session_id: str | None) -> bool | None:
+    """Whether the Streamlit session is connected (None outside a running server)."""
+    if session_id is None:
+        return None
+    try:
+        from streamlit import runtime
+
+        if not runtime.exists():
+            return None
+        return runtime.get_instance().is_active_session(session_id)
+    except Exception:  # pragma: no cover - Streamlit internals moved
+        return None
+
+
+class LiveCallback(nncore.Callback):
+    """Collects epochs for the live view and stops training when nobody watches.
+
+    Runs in the training thread after every epoch: appends the epoch's metrics
+    (cheap), recomputes the decision grid of 2-D data within a time budget, and
+    checks (at most once a second) whether the user asked to stop or the browser
+    session is gone.
+
+    Parameters
+    ----------
+    job : TrainingJob
+        Where to put what it collects.
+    clock : callable
+        Time source (tests pass a fake).
+    """
+
+    def __init__(self, job: TrainingJob, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.job = job
+        self.clock = clock
+        self.grids = Throttle(GRID_BUDGET, min_interval=0.3, clock=clock)
+        self._next_check = 0.0
+        self._gone_since: float | None = None
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        job = self.job
+        job.records.append({"epoch": epoch, **logs})
+        if job.dataset.is_2d and self.grids.ready():
+            grid = self.grids.run(lambda: decision_grid(model, job.dataset,
+                                                        resolution=LIVE_GRID_RESOLUTION))
+            job.grid = grid
+            job.grid_epoch = epoch
+            job.worker_live_seconds = self.grids.spent
+        now = self.clock()
+        if now >= self._next_check:
+            self._next_check = now + 1.0
+            self._watch(now)
+        if job.stop_event.is_set() and job.stop_reason:
+            model.stop_training = True
+            model.stop_reason = f"{job.stop_reason} after epoch {epoch}"
+
+    def _watch(self, now: float) -> None:
+        alive = _session_alive(self.job.session_id)
+        if alive is None or alive:
+            self._gone_since = None
+            return
+        if self._gone_since is None:
+            self._gone_since = now
+        elif now - self._gone_since > SESSION_GRACE_S:
+            self.job.request_stop("the browser tab was closed")
+
+
+class TrainingJob:
+    """One run of :func:`experiments.train` in a worker thread.
+
+    The page keeps the job in ``st.session_state`` (never in a cache) and reads
+    its fields while it trains; only the worker writes them.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        What to train.
+    dataset : Dataset
+        The loaded data for ``spec.dataset``.
+    tracking_uri : str
+        The MLflow store.
+    session_id : str, optional
+        The Streamlit session watching it (the watchdog stops the run when the
+        session disconnects for good).
+
+    Attributes
+    ----------
+    records : list of dict
+        One ``{"epoch": e, "train_loss": ..., ...}`` per finished epoch.
+    grid : DataFrame or None
+        The latest decision grid (2-D data), from ``grid_epoch``.
+    result : RunResult or None
+        Set when training returned (FINISHED or KILLED).
+    failure : RunFailed or None
+        Set when training diverged or failed.
+    error : str or None
+        A setting or store problem found before training started.
+    """
+
+    def __init__(self, spec: RunSpec, dataset: Dataset, tracking_uri: str,
+                 session_id: str | None = None) -> None:
+        self.spec = spec
+        self.dataset = dataset
+        self.tracking_uri = tracking_uri
+        self.session_id = session_id
+        self.total_epochs = spec.training.epochs
+        self.stop_event = threading.Event()
+        self.stop_reason: str | None = None
+        self.done = threading.Event()
+        self.records: list[dict[str, float]] = []
+        self.grid: pd.DataFrame | None = None
+        self.grid_epoch = 0
+        self.result: RunResult | None = None
+        self.failure: RunFailed | None = None
+        self.error: str | None = None
+        self.worker_live_seconds = 0.0
+        self.page_live_seconds = 0.0
+        self.page_redraws = 0
+        self.started = time.perf_counter()
+        self.finished: float | None = None
+        self._thread = threading.Thread(target=self._work, name="nncore-training", daemon=True)
+
+    # -- control ------------------------------------------------------------------
+
+    def start(self) -> TrainingJob:
+        """Start training in the worker thread; returns the job."""
+        _JOBS.add(self)
+        self.started = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def request_stop(self, reason: str = "stopped by the user") -> None:
+        """Ask training to stop after the current epoch (the run ends KILLED)."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self.stop_event.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job is done; True if it is."""
+        return self.done.wait(timeout)
+
+    @property
+    def running(self) -> bool:
+        """True while the worker trains or records."""
+        return not self.done.is_set()
+
+    # -- reading ------------------------------------------------------------------
+
+    def progress(self) -> Progress:
+        """Epochs done, elapsed time and an estimate of the time left."""
+        epoch = len(self.records)
+        end = self.finished if self.finished is not None else time.perf_counter()
+        elapsed = end - self.started
+        remaining = elapsed / epoch * (self.total_epochs - epoch) if epoch else None
+        return Progress(epoch, self.total_epochs, elapsed, remaining)
+
+    @property
+    def live_share(self) -> float:
+        """Share of the elapsed time spent on the live view (grids plus redraws)."""
+        elapsed = self.progress().elapsed
+        spent = self.worker_live_seconds + self.page_live_seconds
+        return spent / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def status(self) -> str:
+        """``RUNNING``, ``FINISHED``, ``KILLED``, ``FAILED`` or ``ERROR``."""
+        if self.running:
+            return "RUNNING"
+        if self.result is not None:
+            return self.result.status
+        return "FAILED" if self.failure is not None else "ERROR"
+
+    # -- the worker ---------------------------------------------------------------
+
+    def _work(self) -> None:
+        try:
+            self.result = train(
+                self.spec, tracking_uri=self.tracking_uri, source="dashboard",
+                callbacks=[LiveCallback(self)], stop_event=self.stop_event,
+                dataset=self.dataset,
+            )
+        except RunFailed as e:
+            self.failure = e
+        except ExperimentError as e:
+            self.error = str(e)
+        except Exception as e:  # never let a worker die silently
+            _LOG.error("training failed unexpectedly:\n%s", traceback.format_exc())
+            self.error = f"training failed unexpectedly: {type(e).__name__}: {e}"
+        finally:
+            self.finished = time.perf_counter()
+            self.done.set()
+
+
+def live_interval(job: TrainingJob, budget: float = 0.05, floor: float = 0.5) -> float:
+    """Seconds between two redraws of the live view, from what redraws have cost.
+
+    Parameters
+    ----------
+    job : TrainingJob
+        Its measured redraw cost so far.
+    budget : float
+        Largest share of time redraws may take.
+    floor : float
+        Shortest interval.
+    """
+    if not job.page_redraws:
+        return floor
+    return max(floor, job.page_live_seconds / job.page_redraws / budget)
+
+
+@atexit.register
+def _stop_all_jobs() -> None:  # pragma: no cover - runs at interpreter exit
+    jobs = [job for job in list(_JOBS) if job.running]
+    for job in jobs:
+        job.request_stop("the dashboard server stopped")
+    for job in jobs:
+        job.wait(10.0)

@@ -1,0 +1,73 @@
+"""The sidebar every page shows: the tracking store, the experiment, the MLflow UI command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from experiments.tracking import redact_uri, resolve_tracking_uri, ui_command
+from ui import keys
+
+#: Pages by name, for ``st.page_link`` and ``st.switch_page``.
+HOME = "dashboard.py"
+TRAIN = "pages/1_Train.py"
+
+
+def absolute_uri(uri: str) -> str:
+    """``sqlite:///mlflow.db`` as ``sqlite:////abs/folder/mlflow.db``; other URIs unchanged.
+
+    The MLflow UI command then works from any folder.
+    """
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        path = uri[len("sqlite:///"):]
+        if path and path != ":memory:" and not os.path.isabs(path):
+            return "sqlite:///" + str(Path(path).resolve())
+    return uri
+
+
+def mlflow_ui_command(uri: str, experiment_id: str | None = None,
+                      run_id: str | None = None) -> str:
+    """The exact command (or address) that opens the MLflow UI on the store ``uri``."""
+    command = ui_command(absolute_uri(uri), experiment_id, run_id)
+    if command.startswith("mlflow ui"):
+        command += " --port 5000"
+    return command
+
+
+def render(page: str, experiment: str | None = None) -> str:
+    """Draw the sidebar and return the tracking URI in use (read now, never cached).
+
+    Leaving the Train page stops a run it was training (the run ends KILLED with
+    the model trained so far), so no run is left RUNNING.
+
+    Parameters
+    ----------
+    page : str
+        ``"home"``, ``"train"``, ... (the page drawing it).
+    experiment : str, optional
+        The experiment the page records into or reads from.
+    """
+    uri = resolve_tracking_uri()
+    job = st.session_state.get(keys.JOB)
+    if page != "train" and job is not None and job.running:
+        job.request_stop("stopped because you left the Train page")
+        st.session_state[keys.NOTICE] = (
+            "Training stopped because you left the Train page; the run is recorded as "
+            "KILLED with the model trained so far."
+        )
+    notice = st.session_state.pop(keys.NOTICE, None)
+    if notice:
+        st.toast(notice, icon="⏹️")
+    with st.sidebar:
+        st.markdown("#### MLflow tracking")
+        st.caption("Store")
+        st.code(redact_uri(uri), language=None, wrap_lines=True)
+        if experiment:
+            st.caption("Experiment")
+            st.markdown(f"**{experiment}**")
+        st.caption("Open the MLflow UI on the same runs")
+        st.code(mlflow_ui_command(uri), language="bash", wrap_lines=True)
+        st.caption("Runs are under the experiment's *Runs* tab (the UI opens on GenAI).")
+    return uri
