@@ -1,4 +1,4 @@
-"""Silencing one MLflow hint that does not apply to this project."""
+"""Silencing MLflow hints that do not apply to this project."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ _LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
-def no_integer_column_hint() -> Iterator[None]:
-    """Hide MLflow's "integer columns cannot hold missing values" hint.
+def quiet_mlflow_hints() -> Iterator[None]:
+    """Hide two MLflow hints that are noise here.
 
-    Raw columns such as ``gre`` and ``rank`` are integers on purpose, and a
-    missing value is an error here anyway, so the hint is noise.
+    * "integer columns cannot hold missing values": raw columns such as ``gre``
+      and ``rank`` are integers on purpose, and a missing value is an error anyway;
+    * "the dataset source can be interpreted in multiple ways": a local CSV path
+      matches both of MLflow's local sources, which are the same class.
     """
     with _LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Ii]nteger column", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*interpreted in multiple ways",
+                                category=UserWarning)
         yield

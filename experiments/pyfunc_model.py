@@ -27,7 +27,7 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
-from experiments._quiet import no_integer_column_hint
+from experiments._quiet import quiet_mlflow_hints
 from experiments.prediction import predict_frame
 from experiments.preprocessing import Preprocessor
 
@@ -123,7 +123,7 @@ def save_pyfunc_model(
         pre_path = Path(tmp) / "preprocessing.json"
         pre_path.write_text(json.dumps(preprocessor.to_dict(), indent=2), encoding="utf-8")
         signature = model_signature(preprocessor, predict_frame(model, preprocessor, example))
-        with no_integer_column_hint():
+        with quiet_mlflow_hints():
             mlflow.pyfunc.save_model(
                 path=str(path),
                 python_model=str(MODEL_CODE),

@@ -344,10 +344,10 @@ def train(
         early = _EarlyStopping(monitor="val_loss", patience=t.patience, min_delta=t.min_delta,
                                restore_best_weights=t.restore_best_weights)
         fit_callbacks.append(early)
-    if stop_event is not None:
-        fit_callbacks.append(_StopOnEvent(stop_event))
     for cb in callbacks:
         fit_callbacks.append(cb if isinstance(cb, nncore.Callback) else _FunctionCallback(cb))
+    if stop_event is not None:  # last, so it sees an event set by a callback this epoch
+        fit_callbacks.append(_StopOnEvent(stop_event))
 
     tracker: RunTracker | None = None
     uri = resolve_tracking_uri(tracking_uri) if track else None

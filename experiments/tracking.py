@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from experiments._quiet import no_integer_column_hint
+from experiments._quiet import quiet_mlflow_hints
 from experiments.errors import TrackingError
 
 if TYPE_CHECKING:
@@ -417,11 +417,11 @@ class RunTracker:
             src: Any = source if Path(source).is_file() else CodeDatasetSource(
                 {"generator": source}
             )
-            dataset = mlflow.data.from_pandas(
-                item["frame"], source=src, targets=item.get("targets"), name=item["name"],
-                digest=item.get("digest"),
-            )
-            with no_integer_column_hint():
+            with quiet_mlflow_hints():
+                dataset = mlflow.data.from_pandas(
+                    item["frame"], source=src, targets=item.get("targets"), name=item["name"],
+                    digest=item.get("digest"),
+                )
                 entity = dataset._to_mlflow_entity()
             inputs.append(
                 DatasetInput(entity, tags=[InputTag(MLFLOW_DATASET_CONTEXT, item["context"])])

@@ -68,8 +68,11 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.F
 
 
 @pytest.fixture
-def experiment_name(request: pytest.FixtureRequest) -> str:
-    """A fresh experiment name per test, so runs of different tests never mix."""
+def experiment_name(request: pytest.FixtureRequest, tracking_uri: str) -> str:
+    """A fresh experiment name per test, so runs of different tests never mix.
+
+    Using it also points ``MLFLOW_TRACKING_URI`` at the session store.
+    """
     return f"{request.node.name[:60]}-{uuid.uuid4().hex[:8]}"
 
 

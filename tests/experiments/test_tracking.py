@@ -1,0 +1,198 @@
+"""The run tracker against a real SQLite store: batching, downsampling, statuses, URIs."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from experiments import TrackingError
+from experiments.tracking import (
+    MetricsLogger,
+    RunTracker,
+    check_tracking_uri,
+    redact_uri,
+    resolve_tracking_uri,
+    ui_command,
+)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- URIs
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("sqlite:///mlflow.db", "sqlite:///mlflow.db"),
+        ("sqlite:////tmp/x/mlflow.db", "sqlite:////tmp/x/mlflow.db"),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
+        ("https://bob:s3cret@mlflow.example.com/", "https://***@mlflow.example.com/"),
+        ("postgresql://user:pw@db:5432/mlflow", "postgresql://***@db:5432/mlflow"),
+        ("https://h/?token=abc&x=1", "https://h/?token=***&x=1"),
+    ],
+)
+def test_redact_uri_removes_credentials(uri: str, shown: str) -> None:
+    assert redact_uri(uri) == shown
+    assert "s3cret" not in redact_uri(uri) and "pw@" not in redact_uri(uri)
+
+
+def test_resolve_tracking_uri_reads_the_environment_each_time(monkeypatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert resolve_tracking_uri() == "sqlite:///mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///other.db")
+    assert resolve_tracking_uri() == "sqlite:///other.db"
+    assert resolve_tracking_uri("http://x") == "http://x"
+
+
+def test_unreachable_server_is_one_clear_line_and_quick() -> None:
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(TrackingError) as err:
+        check_tracking_uri(uri)
+    assert time.monotonic() - started < 4
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith(f"MLflow tracking server {uri} cannot be reached")
+
+
+def test_unreachable_server_message_hides_credentials() -> None:
+    uri = f"http://alice:hunter2@127.0.0.1:{_closed_port()}"
+    with pytest.raises(TrackingError) as err:
+        check_tracking_uri(uri)
+    assert "hunter2" not in str(err.value) and "***@127.0.0.1" in str(err.value)
+
+
+def test_sqlite_store_in_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(TrackingError, match="does not exist"):
+        check_tracking_uri(f"sqlite:///{tmp_path / 'no' / 'such' / 'mlflow.db'}")
+    check_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")  # a new file is fine
+
+
+def test_old_file_store_is_refused(monkeypatch) -> None:
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    with pytest.raises(TrackingError, match="refuses the old file store"):
+        check_tracking_uri("./mlruns")
+
+
+def test_ui_command() -> None:
+    assert ui_command("sqlite:///mlflow.db") == "mlflow ui --backend-store-uri sqlite:///mlflow.db"
+    assert ui_command("http://u:p@h:5000", "3", "abc") == "open http://***@h:5000/#/experiments/3/runs/abc"
+
+
+# --------------------------------------------------------------------------- metrics logger
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.flushes = 0
+
+    def log_metrics(self, metrics, step):
+        self.steps.append(step)
+
+    def flush(self):
+        self.flushes += 1
+
+
+@pytest.mark.parametrize(("epochs", "stop_at"), [(1000, 1000), (1000, 537), (10, 10), (299, 299)])
+def test_long_runs_are_downsampled_but_keep_first_and_last(epochs: int, stop_at: int) -> None:
+    rec = _Recorder()
+    logger = MetricsLogger(rec, max_points=300)  # type: ignore[arg-type]
+    logger.begin(epochs)
+    for e in range(1, stop_at + 1):
+        logger.epoch(e, {"train_loss": 1.0 / e})
+    logger.finish()
+    assert rec.steps[0] == 1 and rec.steps[-1] == stop_at
+    assert len(rec.steps) <= 302
+    assert rec.steps == sorted(set(rec.steps))
+    if epochs <= 300:
+        assert rec.steps == list(range(1, stop_at + 1))
+    assert rec.flushes >= 1
+
+
+# --------------------------------------------------------------------------- the tracker
+
+
+def test_params_go_in_one_batch_and_metrics_in_batches_of_1000(
+    tracking_uri: str, experiment_name: str, client, monkeypatch
+) -> None:
+    tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    calls: list[tuple[int, int]] = []
+    original = tracker.client.log_batch
+
+    def spy(run_id, metrics=(), params=(), tags=(), **kw):
+        calls.append((len(metrics), len(params)))
+        return original(run_id, metrics=metrics, params=params, tags=tags, **kw)
+
+    monkeypatch.setattr(tracker.client, "log_batch", spy)
+    with tracker:
+        tracker.log_params({f"p{i}": i for i in range(40)})
+        for step in range(1, 626):
+            tracker.log_metrics({"a": step, "b": -step, "c": float("nan"), "d": 0.5}, step=step)
+    assert calls[0] == (0, 40)
+    metric_calls = [m for m, _ in calls if m]
+    assert max(metric_calls) <= 1000
+    assert sum(metric_calls) == 625 * 3  # the NaN values are skipped
+    run = client.get_run(tracker.run_id)
+    assert run.info.status == "FINISHED"
+    assert len(run.data.params) == 40
+    history = client.get_metric_history(tracker.run_id, "a")
+    assert [m.step for m in history] == list(range(1, 626))
+    assert [m.value for m in history] == [float(s) for s in range(1, 626)]
+
+
+def test_exception_ends_the_run_failed_with_the_reason(tracking_uri, experiment_name, client
+                                                        ) -> None:
+    with pytest.raises(ValueError, match="boom"):  # noqa: SIM117
+        with RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri) as tracker:
+            tracker.log_metrics({"x": 1.0}, step=1)
+            raise ValueError("boom")
+    run = client.get_run(tracker.run_id)
+    assert run.info.status == "FAILED"
+    assert run.data.tags["failure_reason"] == "ValueError: boom"
+    assert run.data.metrics["x"] == 1.0  # buffered metrics were still sent
+
+
+def test_keyboard_interrupt_ends_the_run_killed(tracking_uri, experiment_name, client) -> None:
+    with pytest.raises(KeyboardInterrupt):  # noqa: SIM117
+        with RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri) as tracker:
+            raise KeyboardInterrupt
+    run = client.get_run(tracker.run_id)
+    assert run.info.status == "KILLED"
+    assert "interrupted" in run.data.tags["stop_reason"]
+
+
+def test_ending_twice_keeps_the_first_status(tracking_uri, experiment_name, client) -> None:
+    tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    tracker.end("KILLED", "stopped")
+    tracker.end("FINISHED")
+    assert client.get_run(tracker.run_id).info.status == "KILLED"
+
+
+def test_start_adds_user_source_and_commit_tags(tracking_uri, experiment_name, client) -> None:
+    from experiments.tracking import git_commit
+
+    tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri,
+                               run_name="hello", tags={"source": "test", "skip": None})
+    tracker.end()
+    run = client.get_run(tracker.run_id)
+    assert run.info.run_name == "hello"
+    assert run.data.tags["source"] == "test" and "skip" not in run.data.tags
+    assert run.data.tags["mlflow.user"]
+    if git_commit():
+        assert run.data.tags["mlflow.source.git.commit"] == git_commit()
+
+
+def test_deleted_experiment_is_reported(tracking_uri, experiment_name, client) -> None:
+    exp_id = client.create_experiment(experiment_name)
+    client.delete_experiment(exp_id)
+    with pytest.raises(TrackingError, match="is deleted; restore it"):
+        RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
