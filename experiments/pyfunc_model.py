@@ -112,17 +112,24 @@ def save_pyfunc_model(
     mlflow_model : mlflow.models.Model, optional
         Metadata holder (run id, model id) when logging to a tracking store.
     """
+    import shutil
     import tempfile
 
     import nncore
 
-    nncore_dir = Path(nncore.__file__).resolve().parent
     example = input_example[preprocessor.raw_columns].head(5).reset_index(drop=True)
     with tempfile.TemporaryDirectory(prefix="experiments-pyfunc-") as tmp:
         npz_path, json_path = nncore.save(model, Path(tmp) / "model")
         pre_path = Path(tmp) / "preprocessing.json"
         pre_path.write_text(json.dumps(preprocessor.to_dict(), indent=2), encoding="utf-8")
         signature = model_signature(preprocessor, predict_frame(model, preprocessor, example))
+        # The code the model runs: nncore and this package, without caches or data.
+        code = Path(tmp) / "code"
+        skip = shutil.ignore_patterns("__pycache__", "*.pyc", "data", "configs")
+        code_paths = []
+        for package in (Path(nncore.__file__).resolve().parent, _PACKAGE_DIR):
+            shutil.copytree(package, code / package.name, ignore=skip)
+            code_paths.append(str(code / package.name))
         with quiet_mlflow_hints():
             mlflow.pyfunc.save_model(
                 path=str(path),
@@ -132,7 +139,7 @@ def save_pyfunc_model(
                     "weights_config": str(json_path),
                     "preprocessing": str(pre_path),
                 },
-                code_paths=[str(nncore_dir), str(_PACKAGE_DIR)],
+                code_paths=code_paths,
                 pip_requirements=pip_requirements(),
                 signature=signature,
                 input_example=example,

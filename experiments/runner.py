@@ -224,7 +224,8 @@ class _Logging(nncore.Callback):
         self.logger.epoch(epoch, _in_target_units(logs, self.rmse_scale))
 
     def on_train_end(self, model: Any, history: Any) -> None:
-        self.logger.finish()
+        # Sent with the run's last batch (RunTracker.end), or flushed there on failure.
+        self.logger.finish(flush=False)
 
 
 class _StopOnEvent(nncore.Callback):
@@ -281,7 +282,7 @@ def train(
     dataset: Dataset | None = None,
     tags: Mapping[str, str] | None = None,
     log_model: bool = True,
-    max_points: int = 300,
+    max_points: int = 200,
     parent_run_id: str | None = None,
 ) -> RunResult:
     """Train ``spec`` with nncore and record the run in MLflow.
@@ -429,9 +430,7 @@ def train(
         metrics["duration_s"] = time.perf_counter() - started
         tracker.log_metrics({f"final_{k}": v for k, v in metrics.items()},
                             step=history.epochs[-1] if history.epochs else 0)
-        if history.stop_reason and not killed:
-            tracker.set_tags({"stop_reason": history.stop_reason})
-        tracker.end(status, history.stop_reason if killed else None)
+        tracker.end(status, history.stop_reason)
     except BaseException as e:
         tracker.end("FAILED", f"recording the run failed: {type(e).__name__}: {e}")
         raise

@@ -18,6 +18,7 @@ mlflow is imported lazily, so ``import experiments`` stays quick.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import getpass
 import math
@@ -211,7 +212,7 @@ class MetricsLogger:
         that is still going); everything left is sent by :meth:`finish`.
     """
 
-    def __init__(self, tracker: RunTracker, *, max_points: int = 300,
+    def __init__(self, tracker: RunTracker, *, max_points: int = 200,
                  flush_interval: float = 5.0) -> None:
         if max_points < 2:
             raise ValueError(f"max_points must be >= 2; got {max_points}")
@@ -239,12 +240,17 @@ class MetricsLogger:
                 self.tracker.flush()
                 self._last_flush = now
 
-    def finish(self) -> None:
-        """Log the last epoch if the stride skipped it, and send everything."""
+    def finish(self, flush: bool = True) -> None:
+        """Log the last epoch if the stride skipped it, and send everything.
+
+        ``flush=False`` leaves the values buffered for :meth:`RunTracker.end`,
+        which sends them with the run's last batch.
+        """
         if self._last is not None and self._last[0] != self._last_logged_epoch:
             self.tracker.log_metrics(self._last[1], step=self._last[0])
             self._last_logged_epoch = self._last[0]
-        self.tracker.flush()
+        if flush:
+            self.tracker.flush()
 
 
 # --------------------------------------------------------------------------- the tracker
@@ -491,27 +497,44 @@ class RunTracker:
 
     # -- ending ------------------------------------------------------------------------
 
-    def end(self, status: Status = "FINISHED", reason: str | None = None) -> None:
-        """End the run (once): send buffered metrics, set ``failure_reason`` /
-        ``stop_reason`` for FAILED / KILLED, and set the status.
+    def end(self, status: Status = "FINISHED", reason: str | None = None,
+            tags: Mapping[str, Any] | None = None) -> None:
+        """End the run (once) and set its status.
 
-        Never raises for a second call; errors while flushing do not keep the
-        status from being set.
+        Buffered metrics, ``tags`` and the ``failure_reason`` (FAILED) or
+        ``stop_reason`` (KILLED, or why a finished run stopped early) tag go in
+        one last ``log_batch``. Never raises for a second call; if the last batch
+        cannot be sent, a FINISHED run becomes FAILED, and the status is set
+        whatever happens.
         """
         if self.status is not None:
             return
+        from mlflow.entities import RunTag
+
+        all_tags = {k: v for k, v in (tags or {}).items() if v is not None}
+        if reason:
+            all_tags["failure_reason" if status == "FAILED" else "stop_reason"] = reason
+        tag_items = [RunTag(str(k), str(v)[:MAX_TAG_LENGTH]) for k, v in all_tags.items()]
+        with self._lock:
+            pending, self._metrics = self._metrics, []
         try:
-            self.flush()
-        except Exception:
+            chunks = [pending[i : i + MAX_METRICS_PER_BATCH]
+                      for i in range(0, len(pending), MAX_METRICS_PER_BATCH)] or [[]]
+            for i, chunk in enumerate(chunks):
+                last = i == len(chunks) - 1
+                if chunk or (last and tag_items):
+                    self.client.log_batch(self.run_id, metrics=chunk,
+                                          tags=tag_items if last else [])
+        except Exception as e:
             if status == "FINISHED":
-                status, reason = "FAILED", "metrics could not be sent to the tracking store"
+                status = "FAILED"
+            # The store may be gone; the status below still matters more.
+            with contextlib.suppress(Exception):
+                self.set_tags({"failure_reason": f"the run record could not be completed: {e}"})
         finally:
             try:
-                if reason:
-                    key = "failure_reason" if status == "FAILED" else "stop_reason"
-                    self.set_tags({key: reason})
-            finally:
                 self.client.set_terminated(self.run_id, status=status)
+            finally:
                 self.status = status
                 if self._artifact_dir is not None:
                     shutil.rmtree(self._artifact_dir, ignore_errors=True)

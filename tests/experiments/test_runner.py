@@ -350,3 +350,20 @@ def test_the_default_store_in_the_working_folder(make_spec, tmp_path, monkeypatc
 
     run = MlflowClient("sqlite:///mlflow.db").get_run(result.run_id)
     assert run.info.status == "FINISHED"
+
+
+def test_a_failure_while_saving_the_run_fails_it(make_spec, experiment_name, client,
+                                                 monkeypatch) -> None:
+    from experiments.tracking import RunTracker
+
+    def broken(self, *args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(RunTracker, "log_model", broken)
+    with pytest.raises(OSError, match="no space left"):
+        train(make_spec("xor", epochs=3), experiment=experiment_name)
+    (run,) = _runs(client, experiment_name)
+    assert run.info.status == "FAILED"
+    assert run.data.tags["failure_reason"] == (
+        "recording the run failed: OSError: no space left on device"
+    )

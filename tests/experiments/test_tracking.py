@@ -196,3 +196,17 @@ def test_deleted_experiment_is_reported(tracking_uri, experiment_name, client) -
     client.delete_experiment(exp_id)
     with pytest.raises(TrackingError, match="is deleted; restore it"):
         RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+
+
+def test_a_store_error_at_the_end_still_ends_the_run(tracking_uri, experiment_name, client,
+                                                     monkeypatch) -> None:
+    tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    tracker.log_metrics({"x": 1.0}, step=1)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(tracker.client, "log_batch", failing)
+    tracker.end("FINISHED")
+    assert tracker.status == "FAILED"
+    assert client.get_run(tracker.run_id).info.status == "FAILED"
