@@ -212,10 +212,14 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from experiments.queries import runs_frame
-    from experiments.tracking import check_tracking_uri, resolve_tracking_uri
+    from experiments.tracking import check_tracking_uri, resolve_tracking_uri, sqlite_path
 
     uri = resolve_tracking_uri(args.tracking_uri)
     check_tracking_uri(uri)
+    db = sqlite_path(uri)
+    if db is not None and not db.exists():  # do not create an empty store just to list it
+        print(f"no runs yet: {db} does not exist", file=out)
+        return EXIT_OK
     frame = runs_frame(args.experiment, tracking_uri=uri, max_results=args.limit,
                        include_params=False)
     if frame.empty:

@@ -108,7 +108,11 @@ class RunResult:
 
     @property
     def model_uri(self) -> str | None:
-        """``runs:/<run_id>/model`` for ``mlflow.pyfunc.load_model`` (None if untracked)."""
+        """``runs:/<run_id>/model`` for ``mlflow.pyfunc.load_model`` (None if untracked).
+
+        MLflow resolves it in the store that ``MLFLOW_TRACKING_URI`` (or
+        ``mlflow.set_tracking_uri``) names.
+        """
         return f"runs:/{self.run_id}/model" if self.run_id else None
 
     def ui_command(self) -> str | None:
@@ -334,6 +338,14 @@ def train(
         Training diverged or failed; the run is FAILED with the reason as a tag.
     """
     started = time.perf_counter()
+    if dataset is not None:
+        wanted = {"test_size": spec.dataset.test_size, "seed": spec.dataset.seed,
+                  **spec.dataset.params}
+        if dataset.name != spec.dataset.name or dict(dataset.params) != wanted:
+            raise SpecError(
+                f"dataset= was built as {dataset.name!r} with {dict(dataset.params)}, but the "
+                f"spec asks for {spec.dataset.name!r} with {wanted}; pass the matching dataset"
+            )
     ds = dataset if dataset is not None else spec.dataset.load()
     model = build_model(spec, ds)
     t = spec.training

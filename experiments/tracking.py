@@ -51,6 +51,7 @@ __all__ = [
     "git_commit",
     "redact_uri",
     "resolve_tracking_uri",
+    "sqlite_path",
     "ui_command",
 ]
 
@@ -110,7 +111,8 @@ def redact_uri(uri: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def _sqlite_path(uri: str) -> Path | None:
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:`` URI (None for other schemes or in-memory)."""
     if not uri.startswith("sqlite:"):
         return None
     path = uri[len("sqlite:"):]
@@ -151,7 +153,7 @@ def check_tracking_uri(tracking_uri: str, timeout: float = 3.0) -> None:
                 "MLFLOW_TRACKING_URI / --tracking-uri to a reachable store"
             ) from None
     elif scheme == "sqlite":
-        path = _sqlite_path(tracking_uri)
+        path = sqlite_path(tracking_uri)
         if path is not None and not path.resolve().parent.is_dir():
             raise TrackingError(
                 f"tracking store {shown}: folder {str(path.resolve().parent)!r} does not exist"

@@ -180,3 +180,9 @@ def test_datasets_lists_every_dataset() -> None:
         assert f"\n{name}  (" in "\n" + out
     assert "- noise (float, default 0.2; 0 to 2)" in out
     assert "- path (str, required)" in out
+
+
+def test_list_does_not_create_a_store(tmp_path) -> None:
+    code, out, _ = _main("list")
+    assert code == 0 and out == "no runs yet: mlflow.db does not exist\n"
+    assert not (tmp_path / "mlflow.db").exists()

@@ -367,3 +367,12 @@ def test_a_failure_while_saving_the_run_fails_it(make_spec, experiment_name, cli
     assert run.data.tags["failure_reason"] == (
         "recording the run failed: OSError: no space left on device"
     )
+
+
+def test_a_preloaded_dataset_must_match_the_spec(make_spec) -> None:
+    spec = make_spec("xor")
+    other = make_spec("xor", dataset_params={"noise": 0.3}).dataset.load()
+    with pytest.raises(SpecError, match="dataset= was built as 'xor'"):
+        train(spec, track=False, dataset=other)
+    result = train(spec, track=False, dataset=spec.dataset.load())
+    assert result.dataset.params["noise"] == spec.dataset.params["noise"]
