@@ -26,6 +26,7 @@ from experiments.errors import DataError, ExperimentError, SpecError, TrackingEr
 from experiments.evaluation import decision_grid, evaluate_model
 from experiments.prediction import predict_frame
 from experiments.preprocessing import Preprocessor
+from experiments.queries import metric_history, runs_frame
 from experiments.runner import RunFailed, RunResult, build_model, train
 from experiments.spec import DatasetSpec, ModelSpec, RunSpec, TrainingSpec, load_spec
 from experiments.tracking import check_tracking_uri, resolve_tracking_uri, ui_command
@@ -54,9 +55,11 @@ __all__ = [
     "list_datasets",
     "load_dataset",
     "load_spec",
+    "metric_history",
     "predict_frame",
     "register_dataset",
     "resolve_tracking_uri",
+    "runs_frame",
     "train",
     "ui_command",
 ]

@@ -194,6 +194,10 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"run     {result.run_id} {result.status} in experiment {exp!r} "
               f"({m.get('duration_s', 0.0):.2f} s)", file=out)
         print(f"view    {result.ui_command()}", file=out)
+        if not result.ui_command().startswith("open "):
+            from experiments.tracking import run_page
+
+            print(f"        then open {run_page(result.experiment_id, result.run_id)}", file=out)
     else:
         print(f"not tracked ({m.get('duration_s', 0.0):.2f} s)", file=out)
     return EXIT_OK

@@ -51,6 +51,7 @@ __all__ = [
     "git_commit",
     "redact_uri",
     "resolve_tracking_uri",
+    "run_page",
     "sqlite_path",
     "ui_command",
 ]
@@ -170,14 +171,25 @@ def check_tracking_uri(tracking_uri: str, timeout: float = 3.0) -> None:
 def ui_command(tracking_uri: str, experiment_id: str | None = None,
                run_id: str | None = None) -> str:
     """How to look at a run: the ``mlflow ui`` command for a database store, or
-    the run's web address for a tracking server."""
+    the run's web address for a tracking server.
+
+    A relative SQLite path is made absolute, so the command works from any folder.
+    """
     scheme = urllib.parse.urlsplit(tracking_uri).scheme.lower()
     if scheme in ("http", "https"):
         base = redact_uri(tracking_uri).rstrip("/")
         if experiment_id and run_id:
             return f"open {base}/#/experiments/{experiment_id}/runs/{run_id}"
         return f"open {base}"
+    db = sqlite_path(tracking_uri)
+    if db is not None and not db.is_absolute():
+        tracking_uri = f"sqlite:///{db.resolve()}"
     return f"mlflow ui --backend-store-uri {redact_uri(tracking_uri)}"
+
+
+def run_page(experiment_id: str, run_id: str, base: str = "http://127.0.0.1:5000") -> str:
+    """The address of a run's page in an ``mlflow ui`` started with default settings."""
+    return f"{base}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
 @functools.lru_cache(maxsize=4)

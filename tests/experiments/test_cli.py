@@ -52,11 +52,14 @@ def test_run_succeeds_and_prints_run_id_metrics_and_ui_command(tracking_uri, tmp
     lines = proc.stdout.splitlines()
     run_line = next(line for line in lines if line.startswith("run "))
     run_id = run_line.split()[1]
+    run = client.get_run(run_id)
     assert "FINISHED" in run_line
     assert any(line.startswith("final") and "val_accuracy" in line for line in lines)
     assert f"mlflow ui --backend-store-uri {tracking_uri}" in proc.stdout
+    assert f"then open http://127.0.0.1:5000/#/experiments/{run.info.experiment_id}/runs/" in (
+        proc.stdout
+    )
     assert "epoch 15/15" in proc.stderr  # the progress bar
-    run = client.get_run(run_id)
     assert run.info.status == "FINISHED" and run.data.tags["source"] == "cli"
     assert run.data.params["training.epochs"] == "15"
     assert not (tmp_path / "mlflow.db").exists()  # it went to --tracking-uri

@@ -345,7 +345,7 @@ def test_the_default_store_in_the_working_folder(make_spec, tmp_path, monkeypatc
     result = train(make_spec("xor", epochs=3))
     assert (tmp_path / "mlflow.db").exists()
     assert (tmp_path / "mlruns").is_dir()
-    assert result.ui_command() == "mlflow ui --backend-store-uri sqlite:///mlflow.db"
+    assert result.ui_command() == f"mlflow ui --backend-store-uri sqlite:///{tmp_path.resolve()}/mlflow.db"
     from mlflow import MlflowClient
 
     run = MlflowClient("sqlite:///mlflow.db").get_run(result.run_id)
@@ -376,3 +376,17 @@ def test_a_preloaded_dataset_must_match_the_spec(make_spec) -> None:
         train(spec, track=False, dataset=other)
     result = train(spec, track=False, dataset=spec.dataset.load())
     assert result.dataset.params["noise"] == spec.dataset.params["noise"]
+
+
+def test_ctrl_c_during_training_ends_the_run_killed(make_spec, experiment_name, client) -> None:
+    def interrupt(epoch: int, logs: dict) -> None:
+        if epoch == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(make_spec("xor", epochs=50), experiment=experiment_name, callbacks=[interrupt])
+    (run,) = _runs(client, experiment_name)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["stop_reason"] == "interrupted (Ctrl+C)"
+    steps = [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")]
+    assert steps == [1, 2, 3, 4]

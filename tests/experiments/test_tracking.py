@@ -83,7 +83,10 @@ def test_old_file_store_is_refused(monkeypatch) -> None:
 
 
 def test_ui_command() -> None:
-    assert ui_command("sqlite:///mlflow.db") == "mlflow ui --backend-store-uri sqlite:///mlflow.db"
+    assert ui_command("sqlite:///mlflow.db") == (
+        f"mlflow ui --backend-store-uri sqlite:///{Path.cwd().resolve()}/mlflow.db"
+    )
+    assert ui_command("sqlite:////abs/m.db") == "mlflow ui --backend-store-uri sqlite:////abs/m.db"
     assert ui_command("http://u:p@h:5000", "3", "abc") == "open http://***@h:5000/#/experiments/3/runs/abc"
 
 
