@@ -27,5 +27,6 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+export MLFLOW_DISABLE_TELEMETRY=true   # no network here, and tests should not phone home
 .venv/bin/python -m ruff check .
 exec .venv/bin/python -m pytest "$@"
