@@ -46,6 +46,9 @@ CLASS_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"
                 "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac")
 _SPLIT_DASH = {"train": [1, 0], "validation": [5, 3]}
 _METRIC_TITLES = {"loss": "loss", "accuracy": "accuracy", "rmse": "RMSE"}
+#: Fill the container's width, keep the given height for the plot itself (Streamlit's
+#: default "fit" squeezes the plot when a title and a legend take their space).
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def _class_scale(classes: Sequence[str]) -> alt.Scale:
@@ -141,8 +144,6 @@ def learning_curves(
     data = _thin(data, x, max_points)
     label = _METRIC_TITLES.get(metric, metric)
     y_scale = alt.Scale(type="log") if log_scale else alt.Scale(zero=False)
-    if metric == "accuracy":
-        y_scale = alt.Scale(domain=[0, 1])
     encodings: dict[str, Any] = {
         "x": alt.X(f"{x}:Q", title=x, axis=alt.Axis(format="d", tickMinStep=1)),
         "y": alt.Y("value:Q", title=label, scale=y_scale),
@@ -162,10 +163,10 @@ def learning_curves(
             scale=alt.Scale(domain=list(_SPLIT_DASH), range=list(_SPLIT_DASH.values())),
         )
     return (
-        alt.Chart(data, title=title or label)
+        alt.Chart(data, title=title or alt.Undefined)
         .mark_line(strokeWidth=2, interpolate="monotone")
         .encode(**encodings)
-        .properties(height=height)
+        .properties(height=height, autosize=FIT_WIDTH)
     )
 
 
@@ -228,13 +229,13 @@ def data_scatter(
         alt.Chart(frame)
         .mark_point(filled=True, size=40, opacity=0.85, stroke="white", strokeWidth=0.5)
         .encode(**enc)
-        .properties(height=height)
+        .properties(height=height, autosize=FIT_WIDTH)
         .interactive()
     )
 
 
 def class_balance(frame: pd.DataFrame, label: str = "label", *,
-                  classes: Sequence[str] | None = None, height: int = 160) -> alt.Chart:
+                  classes: Sequence[str] | None = None, height: int | None = None) -> alt.Chart:
     """Bars of how many rows each class has, split into train and validation.
 
     Parameters
@@ -245,8 +246,8 @@ def class_balance(frame: pd.DataFrame, label: str = "label", *,
         The class column.
     classes : sequence of str, optional
         Class order (colours match :func:`data_scatter`).
-    height : int
-        Chart height in pixels.
+    height : int, optional
+        Height of the bars' area in pixels; default 28 per class.
 
     Returns
     -------
@@ -268,14 +269,14 @@ def class_balance(frame: pd.DataFrame, label: str = "label", *,
             "split:N", scale=alt.Scale(domain=["train", "validation"], range=[1.0, 0.5]),
             legend=alt.Legend(orient="top", title=None),
         )
-    return alt.Chart(counts, title="class balance").mark_bar().encode(**enc).properties(
-        height=height
+    return alt.Chart(counts).mark_bar().encode(**enc).properties(
+        height=height or max(56, 28 * len(domain)), autosize=FIT_WIDTH
     )
 
 
 def histogram_grid(frame: pd.DataFrame, columns: Sequence[str], color: str | None = "label",
                    *, classes: Sequence[str] | None = None, bins: int = 20,
-                   columns_per_row: int = 3) -> alt.Chart:
+                   columns_per_row: int = 3, width: int = 130) -> alt.Chart:
     """One histogram per numeric column, stacked by class.
 
     Parameters
@@ -292,6 +293,8 @@ def histogram_grid(frame: pd.DataFrame, columns: Sequence[str], color: str | Non
         Most bins per histogram.
     columns_per_row : int
         Histograms per row.
+    width : int
+        Width of each histogram in pixels.
 
     Returns
     -------
@@ -312,7 +315,7 @@ def histogram_grid(frame: pd.DataFrame, columns: Sequence[str], color: str | Non
         alt.Chart(data)
         .mark_bar(opacity=0.85)
         .encode(**enc)
-        .properties(width=200, height=130)
+        .properties(width=width, height=110)
         .repeat(repeat=list(columns), columns=columns_per_row)
     )
 
@@ -469,13 +472,14 @@ def decision_boundary(cells: pd.DataFrame, points: pd.DataFrame, x: str, y: str,
     }
     if "split" in points.columns:
         enc["shape"] = alt.Shape(
-            "split:N", legend=alt.Legend(orient="top", title=None),
+            "split:N", legend=alt.Legend(orient="top", title=None, symbolFillColor="#888",
+                                         symbolStrokeColor="#888", symbolSize=60),
             scale=alt.Scale(domain=["train", "validation"], range=["circle", "triangle-up"]),
         )
     dots = alt.Chart(points).mark_point(filled=True, size=36, stroke="white",
                                         strokeWidth=0.7, opacity=1).encode(**enc)
     layered = alt.layer(background, dots).resolve_scale(color="independent")
-    return layered.properties(height=height, title=title or "")
+    return layered.properties(height=height, title=title or "", autosize=FIT_WIDTH)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -530,7 +534,8 @@ def confusion_matrix(frame: pd.DataFrame, *, title: str = "confusion matrix",
     """
     order = list(dict.fromkeys(frame["actual"]))
     base = alt.Chart(frame).encode(
-        x=alt.X("predicted:N", sort=order, title="predicted", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("predicted:N", sort=order, title="predicted",
+                axis=alt.Axis(labelAngle=0, labelLimit=max(40, size // max(1, len(order))))),
         y=alt.Y("actual:N", sort=order, title="actual"),
     )
     cells = base.mark_rect(stroke="white").encode(
@@ -542,7 +547,10 @@ def confusion_matrix(frame: pd.DataFrame, *, title: str = "confusion matrix",
         text="count:Q",
         color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("#222")),
     )
-    return alt.layer(cells, text).properties(width=size, height=size, title=title)
+    return alt.layer(cells, text).properties(
+        width=size, height=size, title=title,
+        autosize=alt.AutoSizeParams(type="pad", contains="padding"),
+    )
 
 
 def weights_frame(model: Any, feature_names: Sequence[str] | None = None) -> pd.DataFrame:

@@ -64,6 +64,7 @@ controls, view = st.columns([0.9, 1.3], gap="large")
 # --------------------------------------------------------------------------- 1. data
 ds: Dataset | None = None
 with controls:
+    train_slot = st.empty()  # the Train button, filled once the form is validated
     with st.container(border=True):
         st.subheader("1 · Data", anchor=False)
         infos = {info.name: info for info in list_datasets()}
@@ -143,9 +144,10 @@ with controls:
             for i in range(int(ss[keys.N_LAYERS])):
                 ensure(keys.units(i), state.DEFAULT_UNITS)
                 ensure(keys.activation(i), ss.get(keys.activation(0), "relu"))
-                c_label, c_units, c_act = st.columns([0.5, 1, 1.2],
-                                                     vertical_alignment="bottom")
-                c_label.markdown(f"**Layer {i + 1}**")
+                c_label, c_units, c_act = st.columns([0.55, 1, 1.2],
+                                                     vertical_alignment="center" if i else
+                                                     "bottom")
+                c_label.markdown(f"**#{i + 1}**", help=None)
                 c_units.number_input("Units", min_value=1, max_value=512, step=1,
                                      key=keys.units(i), label_visibility="visible" if i == 0
                                      else "collapsed")
@@ -262,8 +264,10 @@ with controls:
 
     can_train = spec is not None and ds is not None and not (spec_error or model_error
                                                              or data_error)
-    clicked = st.button("Train", key=keys.TRAIN, type="primary", icon=":material/play_arrow:",
-                        disabled=training or not can_train, width="stretch")
+    with train_slot:
+        clicked = st.button("Train", key=keys.TRAIN, type="primary",
+                            icon=":material/play_arrow:", disabled=training or not can_train,
+                            width="stretch")
 
 # Remember the form (widgets of hidden sections keep their last values) and the URL.
 ss[keys.SAVED_FORM] = {**ss[keys.SAVED_FORM],
@@ -285,8 +289,7 @@ if clicked and can_train and not training:
     job = TrainingJob(spec, ds, tracking_uri, session_id=ctx.session_id if ctx else None).start()
     ss[keys.JOB] = job
     ss.pop(keys.OUTCOME, None)
-    outcome = None
-    training = True
+    st.rerun()  # draw the whole page in its training state (Train disabled, live view)
 
 
 # --------------------------------------------------------------------------- the view
@@ -294,12 +297,12 @@ def curves_metric(task: str) -> str:
     return "rmse" if task == "regression" else "accuracy"
 
 
-def boundary_chart(grid: Any, dataset: Dataset, title: str) -> Any:
+def boundary_chart(grid: Any, dataset: Dataset, title: str, points: Any = None) -> Any:
     x, y = dataset.raw_feature_names
     cells = charts.boundary_frame(grid, x, y, dataset.class_names,
                                   labels=dataset.preprocessor.target.labels)
-    return charts.decision_boundary(cells, dataset.frame(), x, y, dataset.class_names,
-                                    title=title)
+    return charts.decision_boundary(cells, dataset.frame() if points is None else points, x, y,
+                                    dataset.class_names, title=title)
 
 
 def live_view(job: TrainingJob) -> None:
@@ -309,23 +312,26 @@ def live_view(job: TrainingJob) -> None:
     def draw() -> None:
         if not job.running:
             st.rerun()
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time: what redraws take from training
         progress = job.progress()
         bar, stop = st.columns([4, 1], vertical_alignment="bottom")
         bar.progress(progress.fraction, text=progress.text())
         stop.button("Stop", key=keys.STOP, on_click=job.request_stop, icon=":material/stop:",
-                    width="stretch", disabled=job.stop_event.is_set())
-        frame = charts.history_frame(list(job.records))
+                    width="stretch", disabled=job.stopping)
+        frame = charts.history_frame(job.recent_records(max_points=300))
         left, right = st.columns(2)
-        left.altair_chart(charts.learning_curves(frame, "loss", height=220), width="stretch")
-        right.altair_chart(charts.learning_curves(frame, curves_metric(job.dataset.task),
-                                                  height=220), width="stretch")
+        if len(frame):
+            left.altair_chart(charts.learning_curves(frame, "loss", height=200),
+                              width="stretch")
+            right.altair_chart(charts.learning_curves(frame, curves_metric(job.dataset.task),
+                                                      height=200), width="stretch")
         grid = job.grid
         if grid is not None:
             st.altair_chart(boundary_chart(grid, job.dataset,
-                                           f"decision boundary at epoch {job.grid_epoch}"),
+                                           f"decision boundary at epoch {job.grid_epoch}",
+                                           points=job.points()),
                             width="stretch")
-        job.page_live_seconds += time.perf_counter() - started
+        job.page_live_seconds += time.thread_time() - started
         job.page_redraws += 1
         st.caption(f"Live view: {job.live_share:.1%} of training time "
                    f"(redrawn every {live_interval(job):.1f} s).")
@@ -404,7 +410,7 @@ def results_view(job: TrainingJob) -> None:
         conf = charts.confusion_frame(dataset.y_val, y_pred, dataset.class_names)
         target = right if dataset.is_2d else left
         target.altair_chart(charts.confusion_matrix(conf, title="confusion matrix "
-                                                    "(validation)", size=220))
+                                                    "(validation)", size=220), width="content")
     st.altair_chart(charts.weight_heatmaps(charts.weights_frame(model, dataset.feature_names)),
                     width="content")
     with st.container(border=True):
@@ -435,7 +441,8 @@ def preview(dataset: Dataset) -> None:
                    if np.issubdtype(frame[c].dtype, np.number)][:12]
         if numeric:
             st.altair_chart(charts.histogram_grid(frame, numeric, color if classes else None,
-                                                  classes=classes), width="content")
+                                                  classes=classes, width=125),
+                            width="content")
         if 2 <= len(numeric) <= 5:
             with st.expander("Scatter matrix"):
                 st.altair_chart(charts.scatter_matrix(frame, numeric,

@@ -7,9 +7,11 @@ script would be interrupted by any widget change (Streamlit raises its
 Here the script only starts a :class:`TrainingJob` and draws what it has done so
 far; the page stays responsive while the job trains.
 
-* :meth:`TrainingJob.request_stop` (the Stop button, leaving the Train page)
-  sets the ``stop_event`` that :func:`experiments.train` watches: training ends
-  after the current epoch, the run ends KILLED and the partial model is kept.
+* :meth:`TrainingJob.request_stop`: the Stop button sets the ``stop_event`` that
+  :func:`experiments.train` watches; leaving the Train page (or a closed tab, or
+  the server stopping) makes :class:`LiveCallback` stop training with that reason.
+  Either way training ends after the current epoch, the run ends KILLED and the
+  partial model is kept.
 * A watchdog in :class:`LiveCallback` stops the run when the browser session is
   gone (tab closed) for more than :data:`SESSION_GRACE_S` seconds, and an
   ``atexit`` hook stops every job when the server shuts down.
@@ -43,9 +45,11 @@ _LOG = logging.getLogger(__name__)
 #: Seconds a browser session may be disconnected before its run is stopped.
 SESSION_GRACE_S = 15.0
 #: Share of training time the worker may spend on live decision grids.
-GRID_BUDGET = 0.04
+GRID_BUDGET = 0.03
+#: Share of training time the page may spend redrawing the live view.
+REDRAW_BUDGET = 0.04
 #: Resolution of the live decision grid (the final one is finer).
-LIVE_GRID_RESOLUTION = 40
+LIVE_GRID_RESOLUTION = 36
 
 _JOBS: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
 
@@ -64,16 +68,22 @@ class Throttle:
     min_interval : float
         Fewest seconds between two runs, however cheap.
     clock : callable
-        Time source in seconds (``time.perf_counter``; tests pass a fake).
+        Wall-clock time source in seconds (``time.perf_counter``; tests pass a fake).
+    cost_clock : callable, optional
+        Measures what the work costs; default ``clock``. The live view passes
+        ``time.thread_time`` (CPU time of the thread) so waiting for the GIL held
+        by another thread does not count as cost.
     """
 
     def __init__(self, budget: float = 0.05, min_interval: float = 0.25,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+                 clock: Callable[[], float] = time.perf_counter,
+                 cost_clock: Callable[[], float] | None = None) -> None:
         if not 0 < budget < 1:
             raise ValueError(f"budget must be in (0, 1); got {budget!r}")
         self.budget = budget
         self.min_interval = min_interval
         self.clock = clock
+        self.cost_clock = cost_clock or clock
         self._next = float("-inf")
         self.spent = 0.0
         self.runs = 0
@@ -84,11 +94,11 @@ class Throttle:
 
     def run(self, work: Callable[[], Any]) -> Any:
         """Run ``work`` now, measure it and schedule the next allowed time."""
-        start = self.clock()
+        start, start_cost = self.clock(), self.cost_clock()
         try:
             return work()
         finally:
-            cost = self.clock() - start
+            cost = self.cost_clock() - start_cost
             self.spent += cost
             self.runs += 1
             self._next = start + max(self.min_interval, cost / self.budget)
@@ -110,6 +120,8 @@ class Progress:
 
     def text(self) -> str:
         """``Epoch 120 / 1,000 · 1.2 s elapsed · about 9 s left``."""
+        if not self.epoch:
+            return f"Starting: preparing the data and the MLflow run… ({_duration(self.elapsed)})"
         parts = [f"Epoch {self.epoch:,} / {self.total:,}", f"{_duration(self.elapsed)} elapsed"]
         if self.remaining is not None and self.epoch:
             parts.append(f"about {_duration(self.remaining)} left")
@@ -158,9 +170,14 @@ class LiveCallback(nncore.Callback):
     def __init__(self, job: TrainingJob, clock: Callable[[], float] = time.perf_counter) -> None:
         self.job = job
         self.clock = clock
-        self.grids = Throttle(GRID_BUDGET, min_interval=0.3, clock=clock)
+        self.grids = Throttle(GRID_BUDGET, min_interval=0.3, clock=clock,
+                              cost_clock=time.thread_time if clock is time.perf_counter
+                              else clock)
         self._next_check = 0.0
         self._gone_since: float | None = None
+
+    def on_train_begin(self, model: Any, params: dict) -> None:
+        self.job.fit_started = time.perf_counter()
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
         job = self.job
@@ -175,7 +192,7 @@ class LiveCallback(nncore.Callback):
         if now >= self._next_check:
             self._next_check = now + 1.0
             self._watch(now)
-        if job.stop_event.is_set() and job.stop_reason:
+        if job.halt.is_set():
             model.stop_training = True
             model.stop_reason = f"{job.stop_reason} after epoch {epoch}"
 
@@ -230,6 +247,7 @@ class TrainingJob:
         self.session_id = session_id
         self.total_epochs = spec.training.epochs
         self.stop_event = threading.Event()
+        self.halt = threading.Event()
         self.stop_reason: str | None = None
         self.done = threading.Event()
         self.records: list[dict[str, float]] = []
@@ -242,7 +260,9 @@ class TrainingJob:
         self.page_live_seconds = 0.0
         self.page_redraws = 0
         self.started = time.perf_counter()
+        self.fit_started: float | None = None
         self.finished: float | None = None
+        self._points: pd.DataFrame | None = None
         self._thread = threading.Thread(target=self._work, name="nncore-training", daemon=True)
 
     # -- control ------------------------------------------------------------------
@@ -254,11 +274,26 @@ class TrainingJob:
         self._thread.start()
         return self
 
-    def request_stop(self, reason: str = "stopped by the user") -> None:
-        """Ask training to stop after the current epoch (the run ends KILLED)."""
+    def request_stop(self, reason: str | None = None) -> None:
+        """Ask training to stop after the current epoch (the run ends KILLED).
+
+        Parameters
+        ----------
+        reason : str, optional
+            Why, for the run's ``stop_reason`` tag. None: the user pressed Stop
+            (``experiments.train``'s ``stop_event``, tagged "stopped by the user").
+        """
+        if reason is None:
+            self.stop_event.set()
+            return
         if self.stop_reason is None:
             self.stop_reason = reason
-        self.stop_event.set()
+        self.halt.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once a stop was requested."""
+        return self.stop_event.is_set() or self.halt.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job is done; True if it is."""
@@ -272,12 +307,35 @@ class TrainingJob:
     # -- reading ------------------------------------------------------------------
 
     def progress(self) -> Progress:
-        """Epochs done, elapsed time and an estimate of the time left."""
+        """Epochs done, elapsed time and an estimate of the time left.
+
+        The rate is measured from the first epoch on, so the seconds spent creating
+        the MLflow run do not inflate the estimate.
+        """
         epoch = len(self.records)
         end = self.finished if self.finished is not None else time.perf_counter()
         elapsed = end - self.started
-        remaining = elapsed / epoch * (self.total_epochs - epoch) if epoch else None
+        remaining = None
+        if epoch and self.fit_started is not None:
+            remaining = (end - self.fit_started) / epoch * (self.total_epochs - epoch)
         return Progress(epoch, self.total_epochs, elapsed, remaining)
+
+    def recent_records(self, max_points: int = 300) -> list[dict[str, float]]:
+        """The epoch records, evenly thinned to at most ``max_points`` (last one kept)."""
+        records = self.records[:]  # a snapshot: the worker keeps appending
+        n = len(records)
+        if n <= max_points:
+            return records
+        step = n / max_points
+        picked = [records[int(i * step)] for i in range(max_points - 1)]
+        picked.append(records[-1])
+        return picked
+
+    def points(self) -> pd.DataFrame:
+        """The data as a tidy frame (made once per job, for the live boundary)."""
+        if self._points is None:
+            self._points = self.dataset.frame()
+        return self._points
 
     @property
     def live_share(self) -> float:
@@ -316,7 +374,7 @@ class TrainingJob:
             self.done.set()
 
 
-def live_interval(job: TrainingJob, budget: float = 0.05, floor: float = 0.5) -> float:
+def live_interval(job: TrainingJob, budget: float = REDRAW_BUDGET, floor: float = 0.5) -> float:
     """Seconds between two redraws of the live view, from what redraws have cost.
 
     Parameters
@@ -333,10 +391,18 @@ def live_interval(job: TrainingJob, budget: float = 0.05, floor: float = 0.5) ->
     return max(floor, job.page_live_seconds / job.page_redraws / budget)
 
 
-@atexit.register
 def _stop_all_jobs() -> None:  # pragma: no cover - runs at interpreter exit
     jobs = [job for job in list(_JOBS) if job.running]
     for job in jobs:
         job.request_stop("the dashboard server stopped")
     for job in jobs:
         job.wait(10.0)
+
+
+# Run before concurrent.futures refuses new work at shutdown (MLflow uploads artifacts
+# through a thread pool), so a stopped run can still be recorded KILLED with its model.
+_register = getattr(threading, "_register_atexit", None)
+if _register is not None:
+    _register(_stop_all_jobs)
+else:  # pragma: no cover - other Python implementations
+    atexit.register(_stop_all_jobs)

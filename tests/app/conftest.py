@@ -26,7 +26,14 @@ def app(store):
     """The dashboard, run once from its home page."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
     assert not at.exception
-    return at
+    yield at
+    # Never leave a training thread behind (a failing test may not have stopped it).
+    from ui import keys
+
+    job = at.session_state[keys.JOB] if keys.JOB in at.session_state else None
+    if job is not None:
+        job.request_stop("test teardown")
+        job.wait(60)
 
 
 def open_train(at: AppTest, query: dict[str, str] | None = None) -> AppTest:

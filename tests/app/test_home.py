@@ -1,4 +1,4 @@
-"""The home page renders (Streamlit AppTest, in process)."""
+"""Home page flows (Streamlit AppTest, in process, each test with its own MLflow store)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,50 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+from experiments import RunSpec, train
+from tests.app.conftest import DASHBOARD
 
 
-def test_home_page_renders_without_errors(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    at = AppTest.from_file(DASHBOARD, default_timeout=30).run()
+def _texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.code]
+                     + [c.value for c in at.caption])
+
+
+def test_empty_store_shows_first_run_state(app, store, tmp_path):
+    assert "train small neural networks" in app.title[0].value
+    text = _texts(app)
+    assert "No runs yet" in text
+    # The sidebar names the store and the exact command for the MLflow UI on it.
+    sidebar = "\n".join(c.value for c in app.sidebar.code)
+    assert store in sidebar
+    assert f"mlflow ui --backend-store-uri {store}" in sidebar
+    # Showing an empty store does not create it.
+    assert not (tmp_path / "mlflow.db").exists()
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_recent_runs_are_listed_with_status_dataset_architecture_and_score(store):
+    spec = RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 40},
+                              "model": {"hidden": [4]}, "training": {"epochs": 3}})
+    result = train(spec, source="test", log_model=False)
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
     assert not at.exception
-    assert "train small neural networks" in at.title[0].value
+    table = at.dataframe[0].value
+    row = table.iloc[0]
+    assert "FINISHED" in row["status"]
+    assert row["dataset"] == "moons"
+    assert row["architecture"] == "2-4-1"
+    assert row["validation"].startswith("accuracy ")
+    assert row["run id"] == result.run_id
+    assert row["settings"].startswith("Train?dataset.name=moons")
+    assert "model.hidden=%5B4%5D" in row["settings"]
+
+
+def test_tracking_uri_is_read_on_every_run(store, tmp_path, monkeypatch):
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", other)
+    at.run()
+    assert not at.exception
+    assert other in "\n".join(c.value for c in at.sidebar.code)
+    assert Path(tmp_path).is_dir()

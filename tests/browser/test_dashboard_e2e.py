@@ -1,0 +1,182 @@
+"""End to end in a real browser: the app as a server, Chromium driven by Playwright.
+
+Opens the home page, goes to Train, trains the defaults (the admissions network),
+sees the live and final charts, finds the FINISHED run in MLflow; then trains a
+long run on 2-D data, watches the live decision boundary, presses Stop and finds
+the run KILLED. Screenshots go to the test's folder and to /tmp/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path("/tmp/screenshots")
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def _require_browser() -> None:
+    """Skip outside CI when the browser is missing; fail in CI."""
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"Chromium at {CHROMIUM}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package")
+    if missing:
+        message = f"browser test needs {' and '.join(missing)} (scripts/test.sh installs them)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The dashboard served on a free port, with its own folder and MLflow store."""
+    _require_browser()
+    work = tmp_path / "work"
+    work.mkdir()
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("streamlit did not start:\n" + (tmp_path / "server.log").read_text())
+        time.sleep(0.2)
+    yield url, work
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def page(server, tmp_path):
+    """A Chromium page whose every request must go to 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    outside: list[str] = []
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
+
+    def guard(route):
+        host = route.request.url.split("/")[2] if "://" in route.request.url else ""
+        if route.request.url.startswith(("data:", "blob:")) or host.split(":")[0] == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+    browser.close()
+    pw.stop()
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+
+
+def _shot(page, tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "screenshots"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, SHOTS / path.name)
+
+
+def _runs(work: Path):
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{work / 'mlflow.db'}")
+    exps = client.search_experiments()
+    return client.search_runs([e.experiment_id for e in exps]) if exps else []
+
+
+def test_train_defaults_watch_live_and_stop(server, page, tmp_path):
+    url, work = server
+    page.goto(url)
+    page.get_by_text("No runs yet").wait_for()
+    _shot(page, tmp_path, "01_home_empty")
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Train").click()
+    page.get_by_role("heading", name="Train a network").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] svg.marks').first.wait_for()
+    _shot(page, tmp_path, "02_train_defaults")
+
+    # Train with the defaults: the admissions network.
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Training…").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] svg.marks').first.wait_for()
+    page.get_by_text("Finished").first.wait_for(timeout=120_000)
+    page.locator(".mark-line path").first.wait_for()
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 4
+    _shot(page, tmp_path, "03_train_finished")
+    runs = _runs(work)
+    assert [r.info.status for r in runs] == ["FINISHED"]
+    assert runs[0].data.tags["dataset"] == "student_admissions"
+    assert runs[0].data.tags["source"] == "dashboard"
+
+    # A long run on 2-D data, opened from a URL: watch the live boundary, then Stop.
+    page.goto(f"{url}/Train?dataset.name=moons&model.hidden=%5B16%5D&model.activation=tanh"
+              "&training.optimizer=adam&training.learning_rate=0.02&training.epochs=200000")
+    page.get_by_role("heading", name="Train a network").wait_for()
+    page.get_by_role("button", name="Train", exact=True).click()
+    live_lines = page.locator('[data-testid="stVegaLiteChart"] .mark-line path')
+    live_lines.first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] .mark-rect path').first.wait_for()
+    page.get_by_text("Epoch").first.wait_for()
+    time.sleep(1.5)
+    _shot(page, tmp_path, "04_training_live")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text("Stopped").first.wait_for(timeout=60_000)
+    _shot(page, tmp_path, "05_stopped")
+    statuses = sorted(r.info.status for r in _runs(work))
+    assert statuses == ["FINISHED", "KILLED"]
+
+    # Home lists both runs.
+    page.locator('[data-testid="stSidebarNav"] a').first.click()
+    page.get_by_role("heading", name="Recent runs").wait_for()
+    page.locator('[data-testid="stDataFrame"]').wait_for()
+    _shot(page, tmp_path, "06_home_runs")
