@@ -118,7 +118,9 @@ def form_values(spec: RunSpec) -> dict[str, Any]:
     else:
         values[keys.MODEL_KIND] = "linear"
     values[keys.N_LAYERS] = max(1, min(MAX_LAYERS, len(m.hidden) or 1))
-    acts = m.activations if m.hidden else ()
+    # Without hidden layers the activation is unused, but kept so links round-trip.
+    acts = m.activations if m.hidden else (
+        (m.activation,) if isinstance(m.activation, str) else ())
     for i in range(MAX_LAYERS):
         values[keys.units(i)] = int(m.hidden[i]) if i < len(m.hidden) else DEFAULT_UNITS
         values[keys.activation(i)] = (acts[i] if i < len(acts)
@@ -163,6 +165,7 @@ def spec_from_form(values: Mapping[str, Any]) -> RunSpec:
     model: dict[str, Any] = {}
     if kind == "perceptron":
         model["type"] = "perceptron"
+        model["activation"] = get(keys.activation(0))
     elif kind == "network":
         n = int(get(keys.N_LAYERS))
         model["hidden"] = [int(get(keys.units(i))) for i in range(n)]
@@ -170,6 +173,7 @@ def spec_from_form(values: Mapping[str, Any]) -> RunSpec:
         model["activation"] = acts[0] if len(set(acts)) == 1 else acts
     else:
         model["hidden"] = []
+        model["activation"] = get(keys.activation(0))
     if kind != "perceptron" and get(keys.OUTPUT) != "auto":
         model["output_activation"] = get(keys.OUTPUT)
     if get(keys.INIT) != "auto":

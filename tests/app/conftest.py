@@ -30,7 +30,10 @@ def app(store):
     # Never leave a training thread behind (a failing test may not have stopped it).
     from ui import keys
 
-    job = at.session_state[keys.JOB] if keys.JOB in at.session_state else None
+    try:
+        job = at.session_state[keys.JOB]
+    except KeyError:
+        job = None
     if job is not None:
         job.request_stop("test teardown")
         job.wait(60)

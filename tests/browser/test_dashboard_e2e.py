@@ -89,11 +89,10 @@ def server(tmp_path):
 
 
 @pytest.fixture
-def page(server, tmp_path):
+def page(server):
     """A Chromium page whose every request must go to 127.0.0.1."""
     from playwright.sync_api import sync_playwright
 
-    url, _ = server
     outside: list[str] = []
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
