@@ -171,12 +171,15 @@ def metric_history(
 ) -> pd.DataFrame:
     """Metric histories as logged to MLflow, in long (tidy) form.
 
+    Runs not cached yet are read together in bulk (see :mod:`experiments.bulk_history`);
+    the histories of ended runs are then cached by run id.
+
     Parameters
     ----------
     run_ids : str or iterable of str
         One or more runs.
     metrics : sequence of str, optional
-        Metric keys; default every per-epoch metric the run has (keys not
+        Metric keys; default every per-epoch metric the runs have (keys not
         starting with ``final_``).
     tracking_uri : str, optional
 
@@ -184,29 +187,28 @@ def metric_history(
     -------
     DataFrame
         Columns ``run_id``, ``metric``, ``step`` (the epoch), ``value``,
-        ``timestamp`` (UTC), sorted by run, metric and step.
+        ``timestamp`` (UTC), sorted by run (in the order given), metric and step.
     """
+    from experiments.bulk_history import HISTORY_COLUMNS, fetch_histories
+
     client, uri = _client(tracking_uri)
-    ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
-    parts = []
-    for run_id in ids:
-        cached = _CACHE.get(("history", uri, run_id))
-        if cached is None:
-            run = client.get_run(run_id)
-            keys = [k for k in run.data.metrics if not k.startswith("final_")]
-            rows = []
-            for key in sorted(keys):
-                for m in client.get_metric_history(run_id, key):
-                    rows.append((run_id, key, m.step, m.value, m.timestamp))
-            cached = pd.DataFrame(rows, columns=["run_id", "metric", "step", "value",
-                                                 "timestamp"])
-            cached["timestamp"] = pd.to_datetime(cached["timestamp"], unit="ms", utc=True)
-            cached = cached.sort_values(["metric", "step"], kind="stable")
-            if run.info.status in ENDED:
-                _CACHE.put(("history", uri, run_id), cached)
-        parts.append(cached)
+    ids = list(dict.fromkeys([run_ids] if isinstance(run_ids, str) else run_ids))
+    found = {run_id: _CACHE.get(("history", uri, run_id)) for run_id in ids}
+    missing = [run_id for run_id, part in found.items() if part is None]
+    if missing:
+        rows, statuses = fetch_histories(client, uri, missing)
+        rows = rows[~rows["metric"].str.startswith("final_")]
+        rows = rows.sort_values(["run_id", "metric", "step"], kind="stable")
+        rows["timestamp"] = pd.to_datetime(rows["timestamp"], unit="ms", utc=True)
+        groups = dict(tuple(rows.groupby("run_id", sort=False)))
+        for run_id in missing:
+            part = groups.get(run_id, rows.iloc[:0]).reset_index(drop=True)
+            found[run_id] = part
+            if statuses.get(run_id) in ENDED:
+                _CACHE.put(("history", uri, run_id), part)
+    parts = [found[run_id] for run_id in ids]
     if not parts:
-        return pd.DataFrame(columns=["run_id", "metric", "step", "value", "timestamp"])
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     if metrics is not None:
         out = out[out["metric"].isin(list(metrics))].reset_index(drop=True)

@@ -48,23 +48,44 @@ def test_metric_history_is_tidy(two_runs) -> None:
 
 
 def test_ended_runs_are_cached(two_runs, monkeypatch) -> None:
-    first, _ = two_runs
+    from experiments import bulk_history
+
+    first, second = two_runs
     queries.clear_cache()
-    calls = []
+    reads: list[list[str]] = []
+    original = bulk_history.fetch_histories
+
+    def counting(client, uri, run_ids):
+        reads.append(list(run_ids))
+        return original(client, uri, run_ids)
+
+    monkeypatch.setattr(bulk_history, "fetch_histories", counting)
+    a = queries.metric_history(first.run_id)
+    b = queries.metric_history(first.run_id)
+    assert reads == [[first.run_id]]          # the second read came from the cache
+    pd.testing.assert_frame_equal(a, b)
+    both = queries.metric_history([second.run_id, first.run_id])
+    assert reads == [[first.run_id], [second.run_id]]   # only the new run is read
+    assert both["run_id"].unique().tolist() == [second.run_id, first.run_id]
+
+
+def test_bulk_sql_read_equals_one_call_per_metric(two_runs, tracking_uri) -> None:
+    """The one-query SQL path and the client's per-run calls return the same rows."""
     from mlflow import MlflowClient
 
-    original = MlflowClient.get_metric_history
+    from experiments import bulk_history
 
-    def counting(self, run_id, key):
-        calls.append(key)
-        return original(self, run_id, key)
-
-    monkeypatch.setattr(MlflowClient, "get_metric_history", counting)
-    a = queries.metric_history(first.run_id)
-    n = len(calls)
-    b = queries.metric_history(first.run_id)
-    assert n == 4 and len(calls) == n  # the second read came from the cache
-    pd.testing.assert_frame_equal(a, b)
+    client = MlflowClient(tracking_uri)
+    ids = [run.run_id for run in two_runs]
+    sql_rows, statuses = bulk_history._from_sql(tracking_uri, ids)
+    keys = {run_id: list(client.get_run(run_id).data.metrics) for run_id in ids}
+    api_rows = bulk_history._from_threads(client, keys)
+    order = ["run_id", "metric", "step"]
+    pd.testing.assert_frame_equal(
+        sql_rows.sort_values(order).reset_index(drop=True),
+        api_rows.sort_values(order).reset_index(drop=True), check_dtype=False)
+    assert statuses == dict.fromkeys(ids, "FINISHED")
+    assert len(sql_rows) > 4 * 12
 
 
 def test_running_runs_are_not_cached(tracking_uri, experiment_name, monkeypatch) -> None:

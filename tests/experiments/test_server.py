@@ -51,6 +51,18 @@ def test_a_run_recorded_on_a_server_reads_back(mlflow_server, make_spec, monkeyp
     history = queries.metric_history(result.run_id, ["train_loss"], tracking_uri=mlflow_server)
     assert len(history) == 25
 
+    # The server's bulk endpoint returns what the per-run calls return.
+    from experiments import bulk_history
+
+    keys = {result.run_id: list(run.data.metrics)}
+    bulk = bulk_history._from_server(mlflow_server, keys)
+    one_by_one = bulk_history._from_threads(client, keys)
+    order = ["metric", "step"]
+    pd.testing.assert_frame_equal(bulk.sort_values(order).reset_index(drop=True),
+                                  one_by_one.sort_values(order).reset_index(drop=True))
+    per_epoch = [k for k in keys[result.run_id] if not k.startswith("final_")]
+    assert (bulk["metric"].isin(per_epoch)).sum() == len(per_epoch) * 25
+
 
 def test_the_cli_against_a_server(mlflow_server, tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": mlflow_server}

@@ -1,0 +1,195 @@
+"""Reading the metric histories of many runs at once.
+
+``MlflowClient.get_metric_history`` reads one metric of one run per call: about 33 ms
+on SQLite here, so 200 runs with 4 metrics take 26 s. This module reads them in bulk:
+
+- SQL stores (``sqlite:///``, ``postgresql://``, ``mysql://``, ``mssql://``): one query
+  over MLflow's ``metrics`` table for all the runs, with the table and column names taken
+  from MLflow's own SQLAlchemy model;
+- tracking servers (``http(s)://``): the server's bulk endpoint (the one the MLflow UI
+  uses), 100 runs per request;
+- anything else, or if a bulk path fails: ``get_metric_history`` calls in a thread pool.
+
+All three return the same tidy rows, so callers never need to know which one ran.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlparse
+
+import pandas as pd
+
+__all__ = ["HISTORY_COLUMNS", "fetch_histories"]
+
+_log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = ["run_id", "metric", "step", "value", "timestamp"]
+SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+SERVER_RUNS_PER_REQUEST = 100      # the server refuses more
+SERVER_MAX_RESULTS = 25_000        # and truncates past this
+_ENGINES: dict[str, Any] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def fetch_histories(client: Any, uri: str, run_ids: Sequence[str]) -> tuple[pd.DataFrame, dict]:
+    """Every logged metric value of ``run_ids``, and each run's status.
+
+    Parameters
+    ----------
+    client : MlflowClient
+        Bound to ``uri``.
+    uri : str
+        The tracking URI (decides the bulk path).
+    run_ids : sequence of str
+
+    Returns
+    -------
+    rows : DataFrame
+        Columns ``run_id``, ``metric``, ``step``, ``value``, ``timestamp`` (ms since
+        the epoch), in no particular order.
+    statuses : dict
+        ``run_id -> status`` (``FINISHED``, ``RUNNING``, ...) for the runs that exist.
+    """
+    ids = list(dict.fromkeys(run_ids))
+    if not ids:
+        return pd.DataFrame(columns=HISTORY_COLUMNS), {}
+    scheme = urlparse(uri).scheme.split("+")[0]
+    if scheme in SQL_SCHEMES:
+        try:
+            return _from_sql(uri, ids)
+        except Exception as exc:   # any SQL trouble: the API path still works
+            _log.warning("bulk SQL read of %s failed (%s); reading run by run", scheme, exc)
+    runs = _search_runs(client, ids)
+    statuses = {run_id: run.info.status for run_id, run in runs.items()}
+    keys = {run_id: list(run.data.metrics) for run_id, run in runs.items()}
+    if scheme in ("http", "https"):
+        try:
+            return _from_server(uri, keys), statuses
+        except Exception as exc:   # an older or different server
+            _log.warning("bulk read from the server failed (%s); reading run by run", exc)
+    return _from_threads(client, keys), statuses
+
+
+# ----------------------------------------------------------------------------- SQL stores
+
+
+def _engine(uri: str) -> Any:
+    import sqlalchemy
+
+    with _ENGINES_LOCK:
+        if uri not in _ENGINES:
+            _ENGINES[uri] = sqlalchemy.create_engine(uri)
+        return _ENGINES[uri]
+
+
+def _from_sql(uri: str, run_ids: list[str]) -> tuple[pd.DataFrame, dict]:
+    import sqlalchemy
+    from mlflow.store.tracking.dbmodels.models import SqlMetric, SqlRun
+
+    engine = _engine(uri)
+    names = [*HISTORY_COLUMNS, "is_nan"]
+    rows: list[tuple] = []
+    statuses: dict[str, str] = {}
+    for start in range(0, len(run_ids), 500):
+        chunk = run_ids[start : start + 500]
+        metrics = sqlalchemy.select(
+            SqlMetric.run_uuid, SqlMetric.key, SqlMetric.step, SqlMetric.value,
+            SqlMetric.timestamp, SqlMetric.is_nan,
+        ).where(SqlMetric.run_uuid.in_(chunk))
+        runs = sqlalchemy.select(SqlRun.run_uuid, SqlRun.status).where(SqlRun.run_uuid.in_(chunk))
+        rows.extend(_fetch_tuples(engine, metrics))
+        statuses.update(dict(_fetch_tuples(engine, runs)))
+    # Columns via zip over plain tuples: SQLAlchemy Row objects cost several times more
+    # (and pandas probes each one with hasattr, which SQLAlchemy answers by raising).
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    frame = pd.DataFrame(dict(zip(names, columns, strict=True)))
+    frame.loc[frame["is_nan"].astype(bool), "value"] = float("nan")
+    frame = frame.drop(columns="is_nan")
+    return frame.astype({"step": "int64", "value": "float64", "timestamp": "int64"}), statuses
+
+
+def _fetch_tuples(engine: Any, statement: Any) -> list[tuple]:
+    """Run a SELECT through the driver's own cursor (plain tuples, no Row objects).
+
+    SQLAlchemy still builds the statement and renders the run ids as escaped literals.
+    """
+    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+# ----------------------------------------------------------------------------- API paths
+
+
+def _search_runs(client: Any, run_ids: list[str]) -> dict[str, Any]:
+    experiment_ids = [e.experiment_id for e in client.search_experiments()]
+    found: dict[str, Any] = {}
+    for start in range(0, len(run_ids), 100):
+        chunk = run_ids[start : start + 100]
+        quoted = ", ".join(f"'{run_id}'" for run_id in chunk if run_id.isalnum())
+        if not quoted:
+            continue
+        query = f"attributes.run_id IN ({quoted})"
+        for run in client.search_runs(experiment_ids, filter_string=query, max_results=len(chunk)):
+            found[run.info.run_id] = run
+    return found
+
+
+def _server_auth() -> dict[str, Any]:
+    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+    if token:
+        return {"headers": {"Authorization": f"Bearer {token}"}}
+    user, password = (os.environ.get("MLFLOW_TRACKING_USERNAME"),
+                      os.environ.get("MLFLOW_TRACKING_PASSWORD"))
+    return {"auth": (user, password)} if user and password else {}
+
+
+def _from_server(uri: str, keys: dict[str, list[str]]) -> pd.DataFrame:
+    import requests
+
+    endpoint = uri.rstrip("/") + "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
+    by_metric: dict[str, list[str]] = {}
+    for run_id, metric_keys in keys.items():
+        for key in metric_keys:
+            by_metric.setdefault(key, []).append(run_id)
+    rows: list[tuple] = []
+    with requests.Session() as session:
+        for key, ids in by_metric.items():
+            for start in range(0, len(ids), SERVER_RUNS_PER_REQUEST):
+                chunk = ids[start : start + SERVER_RUNS_PER_REQUEST]
+                response = session.get(
+                    endpoint, params={"run_id": chunk, "metric_key": key,
+                                      "max_results": SERVER_MAX_RESULTS},
+                    timeout=30, **_server_auth(),
+                )
+                response.raise_for_status()
+                metrics = response.json().get("metrics", [])
+                if len(metrics) >= SERVER_MAX_RESULTS:
+                    raise RuntimeError("bulk history truncated by the server")
+                rows.extend((m["run_id"], m["key"], int(m.get("step", 0)), float(m["value"]),
+                             int(m["timestamp"])) for m in metrics)
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+def _from_threads(client: Any, keys: dict[str, list[str]]) -> pd.DataFrame:
+    jobs = [(run_id, key) for run_id, metric_keys in keys.items() for key in metric_keys]
+
+    def read(job: tuple[str, str]) -> list[tuple]:
+        run_id, key = job
+        return [(run_id, key, m.step, m.value, m.timestamp)
+                for m in client.get_metric_history(run_id, key)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = [row for part in pool.map(read, jobs) for row in part]
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
