@@ -40,7 +40,7 @@ def _timed_tracker_methods(totals: dict[str, list[float]]) -> None:
     for name in ("log_params", "log_datasets", "flush", "upload_artifacts", "log_model", "end"):
         original = getattr(tracking.RunTracker, name)
 
-        def timed(self, *args, _original=original, _name=name, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        def timed(self, *args, _original=original, _name=name, **kwargs):
             start = time.perf_counter()
             try:
                 return _original(self, *args, **kwargs)
