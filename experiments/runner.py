@@ -400,14 +400,17 @@ def train(
             tracker.end("FAILED", str(e))
         raise RunFailed(str(e), tracker.run_id if tracker else None, e.history,
                         e.epoch) from e
-    except KeyboardInterrupt:
-        if tracker:
-            tracker.end("KILLED", "interrupted (Ctrl+C)")
-        raise
     except BaseException as e:
+        if not isinstance(e, Exception):
+            # Ctrl+C, SystemExit, or a host stopping its script (Streamlit's StopException
+            # and RerunException are BaseExceptions): the run was stopped, not broken.
+            if tracker:
+                how = "Ctrl+C" if isinstance(e, KeyboardInterrupt) else type(e).__name__
+                tracker.end("KILLED", f"interrupted ({how})")
+            raise
         if tracker:
             tracker.end("FAILED", f"{type(e).__name__}: {e}")
-        if isinstance(e, Exception) and not isinstance(e, ExperimentError):
+        if not isinstance(e, ExperimentError):
             raise RunFailed(f"training failed: {type(e).__name__}: {e}",
                             tracker.run_id if tracker else None) from e
         raise
