@@ -85,16 +85,14 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
             "architecture": run["architecture"],
             "validation": score,
             "epochs": run.get("metrics.final_epochs"),
-            "run": run["run_name"],
-            "experiment": run["experiment"],
-            "run id": run["run_id"],
             "settings": train_link(params),
+            "experiment": run["experiment"],
+            "run": run["run_name"],
+            "run id": run["run_id"],
         })
     return pd.DataFrame(rows)
 
 
-STATUS_ICONS = {"FINISHED": "✅ FINISHED", "KILLED": "⏹️ KILLED", "FAILED": "💥 FAILED",
-                "RUNNING": "⏳ RUNNING", "SCHEDULED": "🕓 SCHEDULED"}
 
 st.subheader("Recent runs", anchor=False)
 try:
@@ -107,20 +105,20 @@ except Exception as e:  # MLflow raises many kinds for an unreachable store
     st.error(f"Cannot read the tracking store {tracking_uri}: {type(e).__name__}: {e}")
 if runs is None or runs.empty:
     with st.container(border=True):
-        st.markdown("#### 👋 No runs yet")
+        st.markdown("#### No runs yet")
         st.markdown("This store has no runs. Train your first network: the defaults take a "
                     "few seconds, and the run will appear here.")
         st.page_link(sidebar.TRAIN, label="Train the admissions network",
                      icon=":material/play_arrow:")
 else:
     table = recent_runs(runs.head(20))
-    table["status"] = table["status"].map(lambda s: STATUS_ICONS.get(s, s))
     st.dataframe(
         table, hide_index=True, width="stretch",
         column_config={
             "started": st.column_config.DatetimeColumn("started (UTC)", format="YYYY-MM-DD HH:mm"),
             "epochs": st.column_config.NumberColumn(format="%d"),
             "settings": st.column_config.LinkColumn("settings", display_text="open in Train"),
+            "status": st.column_config.TextColumn(width="small"),
             "run id": st.column_config.TextColumn(width="small"),
         },
     )

@@ -44,7 +44,6 @@ __all__ = [
 #: the rest of Tableau 10, so a class keeps its colour in every chart.
 CLASS_COLORS = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2",
                 "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac")
-_SPLIT_DASH = {"train": [1, 0], "validation": [5, 3]}
 _METRIC_TITLES = {"loss": "loss", "accuracy": "accuracy", "rmse": "RMSE"}
 #: Fill the container's width, keep the given height for the plot itself (Streamlit's
 #: default "fit" squeezes the plot when a title and a legend take their space).
@@ -124,8 +123,7 @@ def learning_curves(
     x : str
         Column on the horizontal axis.
     color : str
-        Column that tells the lines apart. ``split`` also sets the dash
-        (validation dashed).
+        Column that tells the lines apart (``split``: train blue, validation orange).
     log_scale : bool
         Logarithmic vertical axis (losses spanning decades).
     max_points : int
@@ -157,14 +155,9 @@ def learning_curves(
         "tooltip": [alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{color}:N"),
                     alt.Tooltip("value:Q", title=label, format=".4f")],
     }
-    if color == "split":
-        encodings["strokeDash"] = alt.StrokeDash(
-            "split:N", legend=None,
-            scale=alt.Scale(domain=list(_SPLIT_DASH), range=list(_SPLIT_DASH.values())),
-        )
     return (
         alt.Chart(data, title=title or alt.Undefined)
-        .mark_line(strokeWidth=2, interpolate="monotone")
+        .mark_line(strokeWidth=1.8)
         .encode(**encodings)
         .properties(height=height, autosize=FIT_WIDTH)
     )
@@ -592,7 +585,7 @@ def weights_frame(model: Any, feature_names: Sequence[str] | None = None) -> pd.
     return pd.DataFrame(rows, columns=["layer", "layer_index", "input", "unit", "weight"])
 
 
-def weight_heatmaps(frame: pd.DataFrame, *, cell: int = 18) -> alt.VConcatChart | alt.HConcatChart:
+def weight_heatmaps(frame: pd.DataFrame, *, cell: int = 20) -> alt.VConcatChart | alt.HConcatChart:
     """One heatmap per layer: inputs down, units across, a diverging colour ramp.
 
     Parameters
@@ -624,7 +617,7 @@ def weight_heatmaps(frame: pd.DataFrame, *, cell: int = 18) -> alt.VConcatChart 
                 x=alt.X("unit:N", sort=units, title=None,
                         axis=alt.Axis(labels=len(units) <= 16, labelAngle=-45)),
                 y=alt.Y("input:N", sort=inputs, title=None,
-                        axis=alt.Axis(labels=len(inputs) <= 32)),
+                        axis=alt.Axis(labels=len(inputs) <= 32, labelOverlap=False)),
                 color=color,
                 tooltip=["input:N", "unit:N", alt.Tooltip("weight:Q", format=".3f")],
             )

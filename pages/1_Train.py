@@ -125,7 +125,7 @@ with controls:
             except (SpecError, DataError) as e:
                 data_error = str(e)
         if data_error:
-            st.error(data_error, icon="📄")
+            st.error(data_error, icon=":material/description:")
         elif ds is not None:
             st.caption(f"{len(ds.y_train):,} training / {len(ds.y_val):,} validation rows · "
                        f"{ds.n_features} features · {ds.task}"
@@ -195,7 +195,7 @@ with controls:
                 st.markdown(f"**{model.n_params:,} parameters** · {arch} ({out} output)")
             except SpecError as e:
                 model_error = str(e)
-                st.error(model_error, icon="🧩")
+                st.error(model_error, icon=":material/schema:")
 
 # --------------------------------------------------------------------------- 3. training
     with st.container(border=True):
@@ -252,7 +252,7 @@ with controls:
         except SpecError as e:
             spec, spec_error = None, str(e)
         if spec_error:
-            st.error(spec_error, icon="⚙️")
+            st.error(spec_error, icon=":material/tune:")
         elif spec is not None and ds is not None:
             t = spec.training
             if t.patience is not None and t.patience >= t.epochs:
@@ -306,9 +306,14 @@ def boundary_chart(grid: Any, dataset: Dataset, title: str, points: Any = None) 
 
 
 def live_view(job: TrainingJob) -> None:
-    """Progress, Stop, live curves and boundary; redrawn on a timer while training."""
+    """Progress, Stop, live curves and boundary; redrawn on a timer while training.
 
-    @st.fragment(run_every=live_interval(job))
+    The timer's interval follows what redraws cost (``live_interval``); when it has
+    to grow a lot, one full rerun declares the fragment again with the new interval.
+    """
+    interval = live_interval(job)
+
+    @st.fragment(run_every=interval)
     def draw() -> None:
         if not job.running:
             st.rerun()
@@ -331,10 +336,11 @@ def live_view(job: TrainingJob) -> None:
                                            f"decision boundary at epoch {job.grid_epoch}",
                                            points=job.points()),
                             width="stretch")
-        job.page_live_seconds += time.thread_time() - started
-        job.page_redraws += 1
+        job.record_redraw(time.thread_time() - started)
         st.caption(f"Live view: {job.live_share:.1%} of training time "
-                   f"(redrawn every {live_interval(job):.1f} s).")
+                   f"(redrawn every {interval:.1f} s).")
+        if live_interval(job) > 1.5 * interval:
+            st.rerun()  # slow down: declare the fragment again with a longer interval
 
     draw()
 
@@ -347,13 +353,13 @@ def failure_view(job: TrainingJob) -> None:
             f"**Training diverged at epoch {failure.epoch}**: the loss became infinite or "
             f"NaN, which usually means the steps were too large for this model. Lower the "
             f"learning rate (now {lr:g}), e.g. to {lr / 10:g}, and train again. The run is "
-            "recorded in MLflow as FAILED with this reason.", icon="💥")
+            "recorded in MLflow as FAILED with this reason.", icon=":material/error:")
         st.button(f"Set the learning rate to {lr / 10:g}", key=keys.LOWER_LR,
                   on_click=lower_learning_rate, args=(lr / 10,))
     elif failure is not None:
-        st.error(f"Training failed: {failure}", icon="💥")
+        st.error(f"Training failed: {failure}", icon=":material/error:")
     else:
-        st.error(job.error or "Training did not start.", icon="⚠️")
+        st.error(job.error or "Training did not start.", icon=":material/warning:")
     if failure is not None and failure.history is not None and len(failure.history):
         frame = charts.history_frame(failure.history.records())
         st.altair_chart(charts.learning_curves(frame, "loss", log_scale=False, height=200,
@@ -368,25 +374,29 @@ def results_view(job: TrainingJob) -> None:
     epochs = int(m.get("epochs", len(result.history)))
     if result.status == "KILLED":
         st.warning(f"**Stopped** ({result.stop_reason or 'stopped'}): recorded in MLflow as "
-                   f"KILLED after {epochs} of {job.total_epochs} epochs. The model trained so "
-                   "far is kept below.", icon="⏹️")
+                   f"KILLED after {epochs:,} of {job.total_epochs:,} epochs. The model trained "
+                   "so far is kept below.", icon=":material/stop_circle:")
     else:
-        extra = f" · {result.stop_reason}" if result.stop_reason else ""
+        extra = f" ({result.stop_reason})" if result.stop_reason else ""
         st.success(f"**Finished** {epochs:,} epochs in {m.get('duration_s', 0):.1f} s{extra}.",
-                   icon="✅")
+                   icon=":material/check_circle:")
+    if job.page_redraws:
+        st.caption(f"Watching it live took {job.live_share:.1%} of the training time "
+                   f"({job.page_redraws} redraws).")
     cols = st.columns(4)
     if dataset.task == "regression":
-        cols[0].metric("Validation RMSE", f"{m.get('val_rmse', float('nan')):.4g}")
-        cols[1].metric("Training RMSE", f"{m.get('train_rmse', float('nan')):.4g}")
+        cols[0].metric("RMSE (val.)", f"{m.get('val_rmse', float('nan')):.4g}")
+        cols[1].metric("RMSE (train)", f"{m.get('train_rmse', float('nan')):.4g}")
     else:
         baseline = float(np.bincount(dataset.y_val.astype(int)).max() / len(dataset.y_val))
         val_acc = m.get("val_accuracy", float("nan"))
-        cols[0].metric("Validation accuracy", f"{val_acc:.1%}",
-                       delta=f"{val_acc - baseline:+.1%} vs majority class",
-                       help=f"Always predicting the most common class scores {baseline:.1%}.")
-        cols[1].metric("Training accuracy", f"{m.get('train_accuracy', float('nan')):.1%}")
+        cols[0].metric("Accuracy (val.)", f"{val_acc:.1%}",
+                       delta=f"{(val_acc - baseline) * 100:+.1f} pts",
+                       help=f"The delta compares with always predicting the most common "
+                            f"class, which scores {baseline:.1%} here.")
+        cols[1].metric("Accuracy (train)", f"{m.get('train_accuracy', float('nan')):.1%}")
     if "val_loss" in m:
-        cols[2].metric("Validation loss", f"{m['val_loss']:.4f}")
+        cols[2].metric("Loss (val.)", f"{m['val_loss']:.4f}")
     cols[3].metric("Epochs", f"{epochs:,}",
                    help=f"best epoch {int(m['best_epoch'])}" if "best_epoch" in m else None)
 
@@ -399,18 +409,20 @@ def results_view(job: TrainingJob) -> None:
         right.altair_chart(charts.learning_curves(frame, curves_metric(dataset.task),
                                                   height=220), width="stretch")
     model = result.model
-    left, right = st.columns([1.4, 1]) if dataset.is_2d else st.columns([1, 1])
     if dataset.is_2d and dataset.task != "regression":
         from experiments import decision_grid
 
-        left.altair_chart(boundary_chart(decision_grid(model, dataset, resolution=60), dataset,
-                                         "decision boundary"), width="stretch")
+        st.altair_chart(boundary_chart(decision_grid(model, dataset, resolution=60), dataset,
+                                       "decision boundary"), width="stretch")
     if dataset.task != "regression":
         y_pred = np.asarray(model.predict(dataset.X_val)).reshape(-1)
         conf = charts.confusion_frame(dataset.y_val, y_pred, dataset.class_names)
-        target = right if dataset.is_2d else left
-        target.altair_chart(charts.confusion_matrix(conf, title="confusion matrix "
-                                                    "(validation)", size=220), width="content")
+        size = min(240, 90 * len(dataset.class_names))
+        st.altair_chart(charts.confusion_matrix(conf, title="confusion matrix (validation)",
+                                                size=size), width="content")
+    st.markdown("**What the network learned**")
+    st.caption("Each layer's weights: rows are inputs, columns are units; red makes a unit "
+               "fire more, blue less.")
     st.altair_chart(charts.weight_heatmaps(charts.weights_frame(model, dataset.feature_names)),
                     width="content")
     with st.container(border=True):

@@ -47,9 +47,9 @@ SESSION_GRACE_S = 15.0
 #: Share of training time the worker may spend on live decision grids.
 GRID_BUDGET = 0.03
 #: Share of training time the page may spend redrawing the live view.
-REDRAW_BUDGET = 0.04
+REDRAW_BUDGET = 0.05
 #: Resolution of the live decision grid (the final one is finer).
-LIVE_GRID_RESOLUTION = 36
+LIVE_GRID_RESOLUTION = 32
 
 _JOBS: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
 
@@ -259,6 +259,7 @@ class TrainingJob:
         self.worker_live_seconds = 0.0
         self.page_live_seconds = 0.0
         self.page_redraws = 0
+        self.redraw_cost = 0.0  # moving average of one redraw's CPU seconds
         self.started = time.perf_counter()
         self.fit_started: float | None = None
         self.finished: float | None = None
@@ -374,21 +375,28 @@ class TrainingJob:
             self.done.set()
 
 
+    def record_redraw(self, seconds: float) -> None:
+        """Account for one redraw of the live view that took ``seconds`` of CPU time."""
+        self.page_live_seconds += seconds
+        self.page_redraws += 1
+        weight = 0.5 if self.page_redraws > 1 else 1.0
+        self.redraw_cost += weight * (seconds - self.redraw_cost)
+
+
 def live_interval(job: TrainingJob, budget: float = REDRAW_BUDGET, floor: float = 0.5) -> float:
-    """Seconds between two redraws of the live view, from what redraws have cost.
+    """Seconds between two redraws of the live view, from what recent redraws cost.
 
     Parameters
     ----------
     job : TrainingJob
-        Its measured redraw cost so far.
+        Its measured redraw cost (a moving average, so the interval follows the
+        charts as they grow).
     budget : float
         Largest share of time redraws may take.
     floor : float
         Shortest interval.
     """
-    if not job.page_redraws:
-        return floor
-    return max(floor, job.page_live_seconds / job.page_redraws / budget)
+    return max(floor, job.redraw_cost / budget)
 
 
 def _stop_all_jobs() -> None:  # pragma: no cover - runs at interpreter exit

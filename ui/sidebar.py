@@ -59,7 +59,7 @@ def render(page: str, experiment: str | None = None) -> str:
         )
     notice = st.session_state.pop(keys.NOTICE, None)
     if notice:
-        st.toast(notice, icon="⏹️")
+        st.toast(notice, icon=":material/stop_circle:")
     with st.sidebar:
         st.markdown("#### MLflow tracking")
         st.caption("Store")

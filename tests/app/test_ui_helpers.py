@@ -120,3 +120,37 @@ def test_mlflow_ui_command_names_the_store_absolutely(tmp_path, monkeypatch):
         f"mlflow ui --backend-store-uri sqlite:///{tmp_path / 'mlflow.db'} --port 5000")
     assert mlflow_ui_command("http://127.0.0.1:5005", "1", "abc") == (
         "open http://127.0.0.1:5005/#/experiments/1/runs/abc")
+
+
+def test_watchdog_stops_a_run_whose_browser_tab_is_gone(monkeypatch):
+    import ui.live
+
+    ds = load_dataset("moons", n_samples=40)
+    job = TrainingJob(RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 40}}), ds,
+                      "sqlite:///unused.db", session_id="s1")
+    now = [0.0]
+    callback = LiveCallback(job, clock=lambda: now[0])
+    alive = [True]
+    monkeypatch.setattr(ui.live, "_session_alive", lambda session_id: alive[0])
+    callback._watch(now[0])
+    assert not job.stopping
+    alive[0] = False  # tab closed
+    for t in range(0, int(ui.live.SESSION_GRACE_S) + 3):
+        now[0] = float(t)
+        callback._watch(now[0])
+    assert job.halt.is_set()
+    assert job.stop_reason == "the browser tab was closed"
+
+
+def test_a_short_disconnect_does_not_stop_the_run(monkeypatch):
+    import ui.live
+
+    ds = load_dataset("moons", n_samples=40)
+    job = TrainingJob(RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 40}}), ds,
+                      "sqlite:///unused.db", session_id="s1")
+    callback = LiveCallback(job, clock=lambda: 0.0)
+    states = iter([False, False, True, False])
+    monkeypatch.setattr(ui.live, "_session_alive", lambda session_id: next(states))
+    for t in (0.0, 5.0, 10.0, 20.0):
+        callback._watch(t)
+    assert not job.stopping

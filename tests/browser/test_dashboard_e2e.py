@@ -171,6 +171,10 @@ def test_train_defaults_watch_live_and_stop(server, page, tmp_path):
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped").first.wait_for(timeout=60_000)
     _shot(page, tmp_path, "05_stopped")
+    # The live view stayed within its budget of the training time.
+    cost = page.get_by_text("Watching it live took").inner_text()
+    share = float(cost.split("took ")[1].split("%")[0])
+    assert share <= 10.0, cost
     statuses = sorted(r.info.status for r in _runs(work))
     assert statuses == ["FINISHED", "KILLED"]
 

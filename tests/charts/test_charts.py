@@ -37,7 +37,7 @@ def test_learning_curves_draw_one_line_per_split_for_one_metric():
     enc = spec["encoding"]
     assert enc["x"]["field"] == "epoch" and enc["y"]["field"] == "value"
     assert enc["color"]["field"] == "split"
-    assert enc["strokeDash"]["scale"]["domain"] == ["train", "validation"]
+    assert enc["color"]["scale"]["domain"] == ["train", "validation"]
     rows = _data(spec)
     assert {r["metric"] for r in rows} == {"loss"}
     assert len(rows) == 20
