@@ -401,16 +401,9 @@ def train(
         raise RunFailed(str(e), tracker.run_id if tracker else None, e.history,
                         e.epoch) from e
     except BaseException as e:
-        if not isinstance(e, Exception):
-            # Ctrl+C, SystemExit, or a host stopping its script (Streamlit's StopException
-            # and RerunException are BaseExceptions): the run was stopped, not broken.
-            if tracker:
-                how = "Ctrl+C" if isinstance(e, KeyboardInterrupt) else type(e).__name__
-                tracker.end("KILLED", f"interrupted ({how})")
-            raise
         if tracker:
-            tracker.end("FAILED", f"{type(e).__name__}: {e}")
-        if not isinstance(e, ExperimentError):
+            tracker.end_after(e)     # KILLED for an interruption, FAILED for an error
+        if isinstance(e, Exception) and not isinstance(e, ExperimentError):
             raise RunFailed(f"training failed: {type(e).__name__}: {e}",
                             tracker.run_id if tracker else None) from e
         raise

@@ -561,10 +561,21 @@ class RunTracker:
                  tb: TracebackType | None) -> None:
         if exc is None:
             self.end("FINISHED")
-        elif isinstance(exc, KeyboardInterrupt):
-            self.end("KILLED", "interrupted (Ctrl+C)")
         else:
+            self.end_after(exc)
+
+    def end_after(self, exc: BaseException) -> None:
+        """End the run after ``exc`` escaped from it.
+
+        Errors (``Exception``) end it FAILED with the error as the reason; anything else
+        is an interruption, not a failure (Ctrl+C, ``SystemExit``, a host stopping its
+        script as Streamlit does with a ``BaseException``) and ends it KILLED.
+        """
+        if isinstance(exc, Exception):
             self.end("FAILED", f"{type(exc).__name__}: {exc}")
+        else:
+            how = "Ctrl+C" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__
+            self.end("KILLED", f"interrupted ({how})")
 
     def ui_command(self) -> str:
         """The command (or address) that shows this run."""
