@@ -1,0 +1,223 @@
+"""experiments.compare_charts: the specs (marks, encodings, data, params), not only "a chart"."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import compare
+from experiments import compare_charts as cc
+
+
+def _data(spec: dict, name: str | None = None) -> list[dict]:
+    datasets = spec["datasets"]
+    if name is None:
+        assert len(datasets) >= 1
+        return max(datasets.values(), key=len)
+    return datasets[name]
+
+
+def _history(runs: int = 3, steps: int = 50) -> pd.DataFrame:
+    t0 = pd.Timestamp("2024-01-01", tz="UTC")
+    rows = []
+    for r in range(runs):
+        for s in range(1, steps + 1):
+            ts = t0 + pd.Timedelta(seconds=s * (r + 1) / 10)
+            rows.append((f"r{r}", "val_loss", s, 1.0 / s + r / 10, ts))
+            rows.append((f"r{r}", "train_loss", s, 0.9 / s + r / 10, ts))
+            rows.append((f"r{r}", "val_accuracy", s, 0.5 + s / 200, ts))
+    return pd.DataFrame(rows, columns=["run_id", "metric", "step", "value", "timestamp"])
+
+
+def _params(chart_dict: dict) -> dict[str, dict]:
+    out = {}
+    for layer in chart_dict.get("layer", [chart_dict]):
+        for p in layer.get("params", []):
+            out[p["name"]] = p
+    for p in chart_dict.get("params", []):
+        out[p["name"]] = p
+    return out
+
+
+def test_curves_chart_overlays_runs_with_legend_highlight_zoom_and_hover():
+    labels = {"r0": "first", "r1": "second", "r2": "third"}
+    chart = cc.curves_chart(_history(), "val_loss", labels=labels)
+    spec = chart.to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+             for layer in spec["layer"]]
+    assert marks == ["line", "point", "rule"]
+    line = spec["layer"][0]
+    assert line["encoding"]["color"]["field"] == "run"
+    assert line["encoding"]["x"]["field"] == "step"
+    assert line["encoding"]["x"]["title"] == "epoch"
+    assert line["encoding"]["y"]["title"] == "validation loss"
+    assert line["encoding"]["opacity"]["condition"]["param"] == "pick"
+    params = _params(spec)
+    assert params["pick"]["bind"] == "legend"
+    assert params["pick"]["select"]["fields"] == ["run"]
+    assert params["zoom"]["bind"] == "scales"
+    assert params["zoom"]["select"]["encodings"] == ["x"]
+    assert params["hover"]["select"]["nearest"] is True
+    rows = _data(spec)
+    assert {r["run"] for r in rows} == {"first", "second", "third"}
+    assert {r["metric"] for r in rows} == {"val_loss"}
+    assert len(rows) == 3 * 50
+    tooltips = [t["field"] for t in spec["layer"][1]["encoding"]["tooltip"]]
+    assert tooltips == ["run", "metric", "step", "value"]
+
+
+def test_curves_chart_log_scale_time_axis_several_metrics_smoothing_and_thinning():
+    history = compare.add_elapsed(compare.smooth(_history(steps=400), 0.5))
+    spec = cc.curves_chart(history, ["val_loss", "train_loss"], x="elapsed_s", log_scale=True,
+                           max_points=100).to_dict()
+    line = spec["layer"][0]
+    assert line["encoding"]["y"]["scale"]["type"] == "log"
+    assert line["encoding"]["x"]["field"] == "elapsed_s"
+    assert line["encoding"]["strokeDash"]["field"] == "metric"
+    assert line["encoding"]["strokeDash"]["scale"]["domain"] == ["val_loss", "train_loss"]
+    rows = _data(spec)
+    per_curve = pd.DataFrame(rows).groupby(["run", "metric"]).size()
+    assert per_curve.max() <= 101 and per_curve.min() >= 100
+    tooltips = [t["field"] for t in spec["layer"][1]["encoding"]["tooltip"]]
+    assert "raw" in tooltips  # the unsmoothed value is in the tooltip
+
+
+def test_curves_chart_log_scale_drops_non_positive_values():
+    history = _history(runs=1, steps=3)
+    history.loc[0, "value"] = 0.0
+    rows = _data(cc.curves_chart(history, "val_loss", log_scale=True).to_dict())
+    assert all(r["value"] > 0 for r in rows) and len(rows) == 2
+
+
+def test_bands_chart_mean_and_std_area():
+    history = _history()
+    groups = pd.DataFrame({"run_id": ["r0", "r1", "r2"], "group": ["a", "a", "b"],
+                           "replicates": [2, 2, 1]})
+    bands = compare.replicate_bands(history, groups)
+    spec = cc.bands_chart(bands, "val_loss").to_dict()
+    area, line = spec["layer"]
+    assert area["mark"]["type"] == "area"
+    assert area["encoding"]["y"]["field"] == "lower" and area["encoding"]["y2"]["field"] == "upper"
+    assert line["mark"]["type"] == "line" and line["encoding"]["y"]["field"] == "mean"
+    assert line["encoding"]["color"]["field"] == "group"
+    assert _params(spec)["group_pick"]["bind"] == "legend"
+    rows = pd.DataFrame(_data(spec))
+    first = rows[(rows["group"] == "a") & (rows["step"] == 1)].iloc[0]
+    assert first["mean"] == pytest.approx(1.05)
+    assert first["upper"] - first["lower"] == pytest.approx(2 * np.std([1.0, 1.1], ddof=1))
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "run": ["a", "b", "c", "d"],
+        "training.learning_rate": [0.001, 0.01, 0.1, 1.0],
+        "training.optimizer": ["sgd", "adam", "sgd", "adam"],
+        "model.hidden": ["8", "8x8", "8", "16"],
+        "training.seed": pd.array([0, 1, 0, 1], dtype="Int64"),
+        "val_accuracy": [0.6, 0.8, 0.9, 0.5],
+    })
+
+
+def test_param_scatter_types_axes_and_colours():
+    spec = cc.param_scatter(_table(), "training.learning_rate", "val_accuracy",
+                            color="training.optimizer", log_x=True).to_dict()
+    assert spec["mark"]["type"] == "point"
+    enc = spec["encoding"]
+    assert enc["x"]["field"] == "training.learning_rate" and enc["x"]["type"] == "quantitative"
+    assert enc["x"]["scale"]["type"] == "log"
+    assert enc["y"]["type"] == "quantitative" and enc["y"]["title"] == "validation accuracy"
+    assert enc["color"]["field"] == "training.optimizer" and enc["color"]["type"] == "nominal"
+    assert any(p.get("bind") == "scales" for p in spec["params"])  # zoom and pan
+    assert len(_data(spec)) == 4
+    spec = cc.param_scatter(_table(), "model.hidden", "val_accuracy",
+                            color="training.seed").to_dict()
+    assert spec["encoding"]["x"]["type"] == "nominal"
+    assert spec["encoding"]["color"]["type"] == "quantitative"
+    assert spec["encoding"]["color"]["scale"]["scheme"] == "viridis"
+    assert spec["encoding"]["xOffset"]["field"] == "jitter"
+
+
+def test_parallel_frame_scales_each_axis_and_orders_categories():
+    frame = cc.parallel_frame(_table(), ["training.learning_rate", "training.optimizer",
+                                         "val_accuracy"])
+    assert list(frame.columns) == ["run", "axis", "position", "norm", "value", "axis_min",
+                                   "axis_max"]
+    lr = frame[frame["axis"] == "training.learning_rate"].set_index("run")
+    assert lr.loc["a", "norm"] == 0.0 and lr.loc["d", "norm"] == 1.0
+    assert lr.loc["a", "axis_min"] == "0.001" and lr.loc["a", "axis_max"] == "1"
+    opt = frame[frame["axis"] == "training.optimizer"].set_index("run")
+    assert opt.loc["b", "norm"] == 0.0 and opt.loc["a", "norm"] == 1.0  # adam < sgd
+    same = cc.parallel_frame(_table().assign(x=3.0), ["x"])
+    assert (same["norm"] == 0.5).all()
+
+
+def test_parallel_coordinates_spec():
+    frame = cc.parallel_frame(_table(), ["training.learning_rate", "val_accuracy"])
+    colors = dict(zip(_table()["run"], _table()["val_accuracy"], strict=True))
+    spec = cc.parallel_coordinates(frame, color_by="validation accuracy",
+                                   color_values=colors).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rule", "line", "text", "text"]
+    lines = spec["layer"][1]
+    assert lines["encoding"]["x"]["sort"] == ["training.learning_rate", "val_accuracy"]
+    assert lines["encoding"]["detail"]["field"] == "run"
+    assert lines["encoding"]["color"]["field"] == "color"
+    assert lines["encoding"]["color"]["scale"]["scheme"] == "viridis"
+    assert lines["encoding"]["opacity"]["condition"]["param"] == "line_hover"
+
+
+def test_at_epoch_chart_sorts_best_first():
+    values = pd.DataFrame({"run": ["a", "b", "c"], "epoch": [10, 12, 9],
+                           "val_loss": [0.3, 0.1, 0.2], "val_accuracy": [0.7, 0.9, 0.8]})
+    spec = cc.at_epoch_chart(values, "val_loss").to_dict()
+    bars, text = spec["layer"]
+    assert bars["mark"]["type"] == "bar" and text["mark"]["type"] == "text"
+    assert bars["encoding"]["y"]["sort"] == ["b", "c", "a"]  # lowest loss first
+    spec = cc.at_epoch_chart(values, "val_accuracy").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "c", "a"]  # highest accuracy first
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["zero"] is True
+
+
+def test_replicate_chart_whiskers_are_mean_plus_minus_std():
+    summary = pd.DataFrame({"group": ["lr=0.1", "lr=0.01"], "n": [3, 3],
+                            "val_loss_mean": [0.2, 0.4], "val_loss_std": [0.05, 0.1]})
+    spec = cc.replicate_chart(summary, "val_loss").to_dict()
+    rule, point, _text = spec["layer"]
+    assert rule["mark"]["type"] == "rule" and point["mark"]["type"] == "point"
+    assert rule["encoding"]["x"]["field"] == "lower" and rule["encoding"]["x2"]["field"] == "upper"
+    assert rule["encoding"]["y"]["sort"] == ["lr=0.1", "lr=0.01"]
+    rows = {r["group"]: r for r in _data(spec)}
+    assert rows["lr=0.01"]["lower"] == pytest.approx(0.3)
+    assert rows["lr=0.01"]["upper"] == pytest.approx(0.5)
+
+
+def test_side_by_side_grid_drops_inner_autosize():
+    import experiments.charts as charts
+
+    frame = charts.confusion_frame([0, 1, 1], [0, 1, 0], ["no", "yes"])
+    panels = [(f"run {i}", charts.confusion_matrix(frame)) for i in range(4)]
+    spec = cc.side_by_side(panels, columns=3, width=200, height=200).to_dict()
+    assert spec["columns"] == 3 and len(spec["concat"]) == 4
+    assert all("autosize" not in p for p in spec["concat"])
+    assert [p["title"]["text"] for p in spec["concat"]] == ["run 0", "run 1", "run 2", "run 3"]
+    assert spec["concat"][0]["width"] == 200
+
+
+def test_chart_image_png_and_svg_offline():
+    chart = cc.at_epoch_chart(pd.DataFrame({"run": ["a"], "epoch": [1], "val_loss": [0.5]}),
+                              "val_loss")
+    png = cc.chart_image(chart, "png", scale=1)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = cc.chart_image(chart, "svg")
+    assert b"<svg" in svg[:200]
+    with pytest.raises(ValueError, match="fmt"):
+        cc.chart_image(chart, "gif")  # type: ignore[arg-type]
+
+
+def test_metric_title_and_direction():
+    assert cc.metric_title("metrics.final_val_accuracy") == "validation accuracy"
+    assert cc.metric_title("custom_thing") == "custom thing"
+    assert cc.lower_is_better("val_loss") and not cc.lower_is_better("val_accuracy")
+    assert isinstance(cc.curves_chart(_history(), "val_loss"), alt.LayerChart)
