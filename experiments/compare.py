@@ -264,8 +264,7 @@ def differing_columns(frame: pd.DataFrame, columns: Sequence[str] | None = None)
         return cols
     out = []
     for col in cols:
-        values = frame[col].map(lambda v: "<missing>" if v is None or (
-            isinstance(v, float) and np.isnan(v)) or v is pd.NA else repr(v))
+        values = frame[col].astype(object).map(lambda v: "<missing>" if _missing(v) else repr(v))
         if values.nunique() > 1:
             out.append(col)
     return out
@@ -330,8 +329,8 @@ def replicate_groups(runs: pd.DataFrame, seed_params: Sequence[str] = SEED_PARAM
         ``replicates`` (runs in the group), one row per run in the input order.
     """
     params = [c for c in param_columns(runs) if c not in set(seed_params)]
-    keys = runs[params].astype(str).agg("\x1f".join, axis=1) if params else pd.Series(
-        "", index=runs.index)
+    texts = runs[params].astype(object).map(lambda v: "<missing>" if _missing(v) else str(v))
+    keys = texts.agg("\x1f".join, axis=1) if params else pd.Series("", index=runs.index)
     varying = differing_columns(runs.assign(_key=keys).drop_duplicates("_key"), params)
     labels: dict[str, str] = {}
     for key, row in zip(keys, runs[params].itertuples(index=False), strict=True):
@@ -344,6 +343,10 @@ def replicate_groups(runs: pd.DataFrame, seed_params: Sequence[str] = SEED_PARAM
     sizes = group.map(group.value_counts())
     return pd.DataFrame({"run_id": runs["run_id"].to_numpy(), "group": group.to_numpy(),
                          "replicates": sizes.to_numpy().astype(int)})
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _short(col: str) -> str:
@@ -516,3 +519,33 @@ def add_elapsed(history: pd.DataFrame) -> pd.DataFrame:
     first = stamps.groupby(out["run_id"]).transform("min")
     out["elapsed_s"] = (stamps - first).dt.total_seconds()
     return out
+
+
+# --------------------------------------------------------------------------- per-run views
+
+
+def run_confusion(run_id: str, *, tracking_uri: str | None = None) -> pd.DataFrame | None:
+    """The validation confusion matrix of a classification run (None for regression).
+
+    Reads the run's spec, weights and preprocessing through :mod:`experiments.queries`,
+    rebuilds its dataset and predicts the validation split.
+
+    Returns
+    -------
+    DataFrame or None
+        :func:`experiments.charts.confusion_frame`'s columns.
+    """
+    from experiments.charts import confusion_frame
+    from experiments.queries import load_run_model, run_spec
+
+    spec = run_spec(run_id, tracking_uri=tracking_uri)
+    dataset = spec.dataset.load()
+    if dataset.task == "regression":
+        return None
+    model, _ = load_run_model(run_id, tracking_uri=tracking_uri)
+    y_pred = np.asarray(model.predict(dataset.X_val)).reshape(-1)
+    y_true = np.asarray(dataset.y_val)
+    if y_true.ndim > 1 and y_true.shape[1] > 1:
+        y_true = y_true.argmax(axis=1)
+    return confusion_frame(y_true.reshape(-1).astype(int), y_pred.astype(int),
+                           list(dataset.class_names))

@@ -34,6 +34,7 @@ __all__ = [
     "X_TITLES",
     "at_epoch_chart",
     "bands_chart",
+    "boundary_panel",
     "chart_image",
     "curves_chart",
     "lower_is_better",
@@ -346,7 +347,8 @@ def parallel_frame(table: pd.DataFrame, columns: Sequence[str], *, label: str = 
             lo_text, hi_text = _fmt(lo), _fmt(hi)
             texts = values.map(_fmt)
         else:
-            texts = series.astype(str)
+            texts = series.map(lambda v: "—" if v is None or v is pd.NA or (
+                isinstance(v, float) and np.isnan(v)) else str(v)).astype(object)
             cats = sorted(texts.unique())
             index = {c: i for i, c in enumerate(cats)}
             norm = texts.map(index).astype(float) / max(1, len(cats) - 1) if len(cats) > 1 \
@@ -577,3 +579,32 @@ def chart_image(chart: alt.TopLevelMixin, fmt: Literal["png", "svg"] = "png", *,
     if fmt == "png":
         return vlc.vegalite_to_png(spec, scale=scale)
     raise ValueError(f"fmt = {fmt!r}: must be 'png' or 'svg'")
+
+
+def boundary_panel(grid: pd.DataFrame, dataset: Any, title: str,
+                   *, height: int = 260) -> alt.LayerChart:
+    """One run's decision boundary (from its ``decision_boundary.csv``) under its data.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        :func:`experiments.queries.decision_boundary` of the run.
+    dataset : Dataset
+        The run's 2-D dataset (its points and class names).
+    title : str
+        Panel title (the run).
+    height : int
+        Height in pixels.
+
+    Returns
+    -------
+    alt.LayerChart
+        :func:`experiments.charts.decision_boundary`'s chart.
+    """
+    from experiments import charts
+
+    x, y = dataset.raw_feature_names
+    cells = charts.boundary_frame(grid, x, y, dataset.class_names,
+                                  labels=dataset.preprocessor.target.labels)
+    return charts.decision_boundary(cells, dataset.frame(), x, y, dataset.class_names,
+                                    title=title, height=height)

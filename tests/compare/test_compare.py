@@ -110,6 +110,9 @@ def test_replicate_groups_and_summary():
     assert g["r0"] == g["r1"] != g["r2"] == g["r3"] != g["r4"]
     assert "learning_rate=0.1" in g["r0"] and "seed" not in g["r0"]
     assert groups["replicates"].tolist() == [2, 2, 2, 2, 1]
+    runs.loc[4, "params.dataset.noise"] = "0.2"  # a param only one run has (another dataset)
+    with_missing = compare.replicate_groups(runs)
+    assert with_missing["replicates"].tolist() == [2, 2, 2, 2, 1]
     values = pd.DataFrame({"run_id": runs["run_id"], "acc": [0.8, 0.9, 0.6, 0.7, 0.5]})
     summary = compare.replicate_summary(values, groups, ["acc"])
     row = summary[summary["group"] == g["r0"]].iloc[0]

@@ -149,6 +149,8 @@ def test_parallel_frame_scales_each_axis_and_orders_categories():
     assert lr.loc["a", "axis_min"] == "0.001" and lr.loc["a", "axis_max"] == "1"
     opt = frame[frame["axis"] == "training.optimizer"].set_index("run")
     assert opt.loc["b", "norm"] == 0.0 and opt.loc["a", "norm"] == 1.0  # adam < sgd
+    holes = _table().assign(kind=["a", None, "b", np.nan])
+    assert set(cc.parallel_frame(holes, ["kind"])["value"]) == {"a", "b", "—"}
     same = cc.parallel_frame(_table().assign(x=3.0), ["x"])
     assert (same["norm"] == 0.5).all()
 

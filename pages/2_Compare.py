@@ -1,0 +1,410 @@
+"""Compare page: which settings work best, and why? Filter runs, pick some, compare them."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from experiments import compare, queries
+from experiments import compare_charts as cc
+from experiments.errors import ExperimentError
+from ui import compare_state as cs
+from ui import data, sidebar
+
+st.set_page_config(page_title="Compare · nncore", page_icon="🧠", layout="wide")
+ss = st.session_state
+tracking_uri = sidebar.render("compare")
+url_errors = cs.init_from_url(ss, st.query_params.to_dict())
+cs.apply_defaults(ss)
+
+#: Runs compared when none is picked: the most recent ones of the filtered table.
+DEFAULT_COMPARED = 5
+#: Most runs whose decision boundaries / confusion matrices are drawn.
+MAX_PANELS = 6
+#: Most runs pulled in as seed replicates of the compared runs.
+MAX_REPLICATES = 60
+
+
+@st.cache_data(ttl=10, show_spinner=False, max_entries=8)
+def load_runs(uri: str, filter_string: str) -> pd.DataFrame:
+    """Every run of the store (up to 1000), typed params (cached 10 s)."""
+    runs = queries.runs_frame(tracking_uri=uri, max_results=1000, filter_string=filter_string)
+    return compare.typed_params(runs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def confusion(uri: str, run_id: str) -> pd.DataFrame | None:
+    """A run's validation confusion matrix (an ended run never changes)."""
+    return compare.run_confusion(run_id, tracking_uri=uri)
+
+
+def export_buttons(chart: alt.TopLevelMixin, name: str, key: str) -> None:
+    """PNG and SVG downloads of a chart, rendered only when clicked."""
+    with st.popover("Export", icon=":material/download:"):
+        st.download_button("PNG", lambda: cc.chart_image(chart, "png"), file_name=f"{name}.png",
+                           mime="image/png", key=f"{key}_png", on_click="ignore",
+                           icon=":material/image:")
+        st.download_button("SVG", lambda: cc.chart_image(chart, "svg"), file_name=f"{name}.svg",
+                           mime="image/svg+xml", key=f"{key}_svg", on_click="ignore",
+                           icon=":material/polyline:")
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button("CSV", lambda: frame.to_csv(index=False).encode("utf-8"),
+                       file_name=f"{name}.csv", mime="text/csv", key=key, on_click="ignore",
+                       icon=":material/table:")
+
+
+st.title("Compare runs")
+st.caption("Which settings work best, and why? Filter the runs, tick some in the table, and "
+           "compare their curves, settings and decisions. The URL keeps the comparison: "
+           "copy it to share it.")
+for message in url_errors:
+    st.warning(f"The link had a value that could not be used: {message}")
+
+# --------------------------------------------------------------------------- runs
+try:
+    runs = (load_runs(tracking_uri, ss.get(cs.MLFLOW_FILTER, "").strip())
+            if data.store_has_runs(tracking_uri) else pd.DataFrame())
+    filter_error = None
+except Exception as e:  # MLflow raises several kinds for a bad filter or store
+    runs, filter_error = pd.DataFrame(), f"{type(e).__name__}: {e}"
+if filter_error and ss.get(cs.MLFLOW_FILTER):
+    st.error(f"The MLflow filter could not be used: {filter_error}")
+elif filter_error:
+    st.error(f"Cannot read the tracking store {tracking_uri}: {filter_error}")
+
+if runs.empty and not ss.get(cs.MLFLOW_FILTER):
+    with st.container(border=True):
+        st.markdown("#### Nothing to compare yet")
+        st.markdown("This store has no runs. Train a few networks (change the learning rate "
+                    "or the layers between them) and come back to see which works best.")
+        st.page_link(sidebar.TRAIN, label="Train a network", icon=":material/play_arrow:")
+    st.stop()
+
+# --------------------------------------------------------------------------- filters
+with st.container(border=True):
+    experiments_ = [cs.ALL_EXPERIMENTS, *sorted(runs["experiment"].dropna().unique())] \
+        if not runs.empty else [cs.ALL_EXPERIMENTS]
+    if ss.get(cs.EXPERIMENT) not in experiments_:
+        ss[cs.EXPERIMENT] = cs.ALL_EXPERIMENTS
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.2, 1.4])
+    c1.selectbox("Experiment", experiments_, key=cs.EXPERIMENT)
+    scoped = runs if ss[cs.EXPERIMENT] == cs.ALL_EXPERIMENTS or runs.empty else runs[
+        runs["experiment"] == ss[cs.EXPERIMENT]]
+    c2.multiselect("Dataset", sorted(scoped["dataset"].dropna().unique()) if len(scoped) else [],
+                   key=cs.DATASETS, placeholder="any")
+    c3.multiselect("Status", ["FINISHED", "KILLED", "FAILED", "RUNNING"], key=cs.STATUSES,
+                   placeholder="any")
+    c4.date_input("Started between", value=(), key=cs.DATES, format="YYYY-MM-DD",
+                  help="Pick a first and a last day (UTC); empty for any date.")
+    params_ = compare.param_columns(scoped)
+    metrics_ = compare.metric_columns(scoped)
+    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.2, 1.4])
+    c1.selectbox("Param", ["(none)", *params_], key=cs.PARAM,
+                 format_func=lambda c: c.removeprefix("params."))
+    if ss[cs.PARAM] != "(none)" and ss[cs.PARAM] in scoped.columns:
+        choices = sorted(scoped[ss[cs.PARAM]].dropna().unique().tolist(), key=lambda v: (
+            not isinstance(v, int | float), v if isinstance(v, int | float) else str(v)))
+        c2.multiselect("is one of", choices, key=cs.PARAM_VALUES, placeholder="any value")
+    else:
+        c2.multiselect("is one of", [], key=cs.PARAM_VALUES, disabled=True,
+                       placeholder="pick a param first")
+    c3.selectbox("Metric threshold", ["(none)", *metrics_], key=cs.METRIC_FILTER,
+                 format_func=lambda c: c.removeprefix("metrics."))
+    lo, hi = c4.columns(2)
+    lo.number_input("at least", value=None, key=cs.METRIC_MIN, format="%g",
+                    disabled=ss[cs.METRIC_FILTER] == "(none)")
+    hi.number_input("at most", value=None, key=cs.METRIC_MAX, format="%g",
+                    disabled=ss[cs.METRIC_FILTER] == "(none)")
+    c1, c2 = st.columns([2.4, 2.6])
+    c1.text_input("Search", key=cs.SEARCH, placeholder="run name, id or architecture")
+    c2.text_input("MLflow filter", key=cs.MLFLOW_FILTER,
+                  placeholder="params.`training.optimizer` = 'adam' and "
+                              "metrics.final_val_accuracy > 0.7",
+                  help="MLflow's search syntax, applied in the store "
+                       "(https://mlflow.org/docs/latest/search-runs.html).")
+
+dates = ss.get(cs.DATES) or ()
+metric_col = ss[cs.METRIC_FILTER] if ss[cs.METRIC_FILTER] != "(none)" else None
+shown = compare.filter_runs(
+    scoped,
+    datasets=ss[cs.DATASETS], statuses=ss[cs.STATUSES],
+    since=dates[0] if len(dates) >= 1 else None,
+    until=dates[1] if len(dates) == 2 else (dates[0] if len(dates) == 1 else None),
+    params={ss[cs.PARAM]: ss[cs.PARAM_VALUES]} if ss[cs.PARAM] != "(none)" else None,
+    metric_min={metric_col: ss[cs.METRIC_MIN]} if metric_col else None,
+    metric_max={metric_col: ss[cs.METRIC_MAX]} if metric_col else None,
+    text=ss.get(cs.SEARCH, ""),
+).reset_index(drop=True)
+labels = compare.run_labels(runs) if not runs.empty else {}
+
+# --------------------------------------------------------------------------- runs table
+st.subheader(f"Runs · {len(shown)} of {len(runs)}", anchor=False)
+if shown.empty:
+    st.info("No run matches these filters. Clear some of them to see more runs.")
+table = compare.comparison_table(shown, only_differences=ss.get(cs.ONLY_DIFF, True))
+table.insert(1, "open", ["Run?run=" + r for r in table["run_id"]])
+starts = shown["start_time"].dt.tz_convert(None) if len(shown) else pd.Series(dtype="object")
+table.insert(4, "started", starts.to_numpy())
+if "architecture" in shown.columns:
+    table.insert(5, "architecture", shown["architecture"].to_numpy())
+table_key = f"{cs.TABLE}.{hashlib.sha1(''.join(table['run_id']).encode()).hexdigest()[:10]}"
+event = st.dataframe(
+    table, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(3, len(table))),
+    key=table_key, on_select="rerun", selection_mode="multi-row",
+    column_order=[c for c in table.columns if c != "run_id"],
+    column_config={
+        "open": st.column_config.LinkColumn("open", display_text="details ↗", width="small",
+                                            help="This run's page: curves, model, predictions"),
+        "run_name": st.column_config.TextColumn("run", width="medium"),
+        "started": st.column_config.DatetimeColumn("started (UTC)", format="MM-DD HH:mm:ss"),
+        "status": st.column_config.TextColumn(width="small"),
+        **{c: st.column_config.NumberColumn(c, format="%.4f") for c in table.columns
+           if c.split(".")[-1].startswith(("val_", "train_")) or c.endswith("_loss")},
+    },
+)
+picked = [table["run_id"].iloc[i] for i in event.selection.rows if i < len(table)]
+last_key, last_pick = ss.get(cs.LAST_TABLE_PICK, (None, []))
+if picked != last_pick and (picked or last_key == table_key):
+    ss[cs.RUNS] = picked  # the table's selection replaces the compared runs
+ss[cs.LAST_TABLE_PICK] = (table_key, picked)
+c1, c2, c3 = st.columns([3, 1, 0.6], vertical_alignment="center")
+c1.caption("Tick rows to compare them (shift-click for a range). Numbers sort as numbers; "
+           "click a header to sort. *details ↗* opens a run on its own page.")
+c2.toggle("Only what differs", key=cs.ONLY_DIFF,
+          help="Hide the settings that every listed run shares.")
+with c3:
+    csv_button(table.drop(columns=["open"]), "runs", "cmp_csv_runs")
+
+# --------------------------------------------------------------------------- compared runs
+options = list(dict.fromkeys([*shown["run_id"], *ss.get(cs.RUNS, [])]))
+ss[cs.RUNS] = [r for r in ss.get(cs.RUNS, []) if r in runs["run_id"].tolist() or r in options]
+st.multiselect("Compared runs", options, key=cs.RUNS,
+               format_func=lambda r: labels.get(r, r),
+               placeholder=f"none picked: comparing the {DEFAULT_COMPARED} most recent runs "
+                           "of the table")
+compared = list(ss[cs.RUNS]) or shown["run_id"].head(DEFAULT_COMPARED).tolist()
+cs.write_url(ss, ss[cs.RUNS])
+if not compared:
+    st.stop()
+compared_runs = runs.set_index("run_id").loc[compared].reset_index()
+
+try:
+    history = queries.metric_history(compared, tracking_uri=tracking_uri)
+except ExperimentError as e:
+    st.error(f"Cannot read the runs' histories: {e}")
+    st.stop()
+history_metrics = sorted(history["metric"].unique()) if len(history) else []
+
+# --------------------------------------------------------------------------- curves
+st.subheader("Learning curves", anchor=False)
+if not history_metrics:
+    st.info("These runs have no per-epoch metrics yet.")
+else:
+    metric_choices = [m for m in history_metrics if not m.startswith("train_")] or history_metrics
+    if ss.get(cs.METRIC) not in history_metrics:
+        ss[cs.METRIC] = "val_loss" if "val_loss" in history_metrics else metric_choices[0]
+    c1, c2, c3, c4, c5 = st.columns([1.3, 1.2, 1.0, 0.9, 1.4], vertical_alignment="bottom")
+    c1.selectbox("Metric", history_metrics, key=cs.METRIC, format_func=cc.metric_title)
+    c2.segmented_control("x axis", ["step", "elapsed_s"], key=cs.X_AXIS,
+                         format_func=lambda x: "epoch" if x == "step" else "time")
+    c3.toggle("Log scale", key=cs.LOG_SCALE)
+    train_pair = "train_" + ss[cs.METRIC].removeprefix("val_")
+    c4.toggle("+ train", key=cs.WITH_TRAIN, disabled=train_pair not in history_metrics
+              or train_pair == ss[cs.METRIC], help="Also draw the training curve (dashed).")
+    c5.slider("Smoothing", 0.0, 0.95, step=0.05, key=cs.SMOOTHING,
+              help="Exponential moving average; the tooltip shows the raw value too.")
+    wanted = [ss[cs.METRIC]]
+    if ss.get(cs.WITH_TRAIN) and train_pair in history_metrics and train_pair != ss[cs.METRIC]:
+        wanted.append(train_pair)
+    x_axis = ss.get(cs.X_AXIS) or "step"
+    curves = history[history["metric"].isin(wanted)]
+    curves = compare.smooth(curves, float(ss.get(cs.SMOOTHING, 0.0)))
+    if x_axis == "elapsed_s":
+        curves = compare.add_elapsed(curves)
+    chart = cc.curves_chart(curves, wanted, labels=labels, x=x_axis,
+                            log_scale=bool(ss.get(cs.LOG_SCALE)))
+    st.altair_chart(chart, width="stretch", key="cmp_curves_chart")
+    c1, c2 = st.columns([5, 1])
+    c1.caption("Click a run in the legend to highlight it (shift-click for more); drag or "
+               "scroll on the chart to zoom the epochs, double-click to reset.")
+    with c2:
+        export_buttons(chart, "learning_curves", "cmp_exp_curves")
+
+# --------------------------------------------------------------------------- at an epoch
+st.subheader("At a chosen epoch", anchor=False)
+c1, c2, c3 = st.columns([1.6, 1, 3], vertical_alignment="bottom")
+c1.segmented_control("Compare at", ["last", "best", "epoch"], key=cs.AT,
+                     format_func={"last": "last epoch", "best": "best (val loss)",
+                                  "epoch": "epoch k"}.get)
+at_choice = ss.get(cs.AT) or "last"
+max_step = int(history["step"].max()) if len(history) else 1
+if at_choice == "epoch":
+    ss[cs.AT_EPOCH] = min(max(1, int(ss[cs.AT_EPOCH])), max(1, max_step))
+    c2.number_input("k", min_value=1, max_value=max(1, max_step), step=1, key=cs.AT_EPOCH)
+at: Any = int(ss[cs.AT_EPOCH]) if at_choice == "epoch" else at_choice
+values = compare.values_at(history, at)
+if values.empty:
+    st.info("No compared run reached that epoch.")
+else:
+    values.insert(1, "run", values["run_id"].map(labels))
+    focus = ss.get(cs.METRIC) if ss.get(cs.METRIC) in values.columns else next(
+        c for c in values.columns if c not in ("run_id", "run", "epoch"))
+    left, right = st.columns([1.2, 1])
+    with left:
+        ranking = cc.at_epoch_chart(values, focus)
+        st.altair_chart(ranking, width="stretch", key="cmp_at_chart")
+        export_buttons(ranking, f"{focus}_at_{at}", "cmp_exp_at")
+    with right:
+        shown_values = values.drop(columns=["run_id"])
+        st.dataframe(shown_values, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                    for c in shown_values.columns if c not in ("run", "epoch")})
+        csv_button(shown_values, f"metrics_at_{at}", "cmp_csv_at")
+
+# --------------------------------------------------------------------------- hyperparameters
+st.subheader("Settings against results", anchor=False)
+st.caption(f"Every run of the table ({len(shown)}), one point or line each; the compared runs "
+           "are in the tables above.")
+scatter_table = compare.comparison_table(shown) if len(shown) else pd.DataFrame()
+if len(scatter_table) >= 2:
+    scatter_table.insert(0, "run", scatter_table["run_id"].map(labels))
+    id_cols = {"run", "run_id", "run_name", "status", "dataset"}
+    final_metrics = [c for c in scatter_table.columns if c not in id_cols
+                     and c.removeprefix("final_") in {m.removeprefix("metrics.final_") for m in
+                                                      compare.metric_columns(shown)}
+                     and not c.startswith(("dataset.", "model.", "training.", "name"))]
+    setting_cols = [c for c in scatter_table.columns
+                    if c.startswith(("dataset.", "model.", "training.", "name"))]
+    differing = compare.differing_columns(scatter_table, setting_cols) or setting_cols
+    numeric_metrics = [c for c in final_metrics
+                       if pd.api.types.is_numeric_dtype(scatter_table[c])] or final_metrics
+    if ss.get(cs.SCATTER_X) not in setting_cols:
+        ss[cs.SCATTER_X] = ("training.learning_rate" if "training.learning_rate" in differing
+                            else differing[0])
+    if ss.get(cs.SCATTER_Y) not in numeric_metrics:
+        ss[cs.SCATTER_Y] = next((m for m in ("val_accuracy", "val_loss", "val_rmse")
+                                 if m in numeric_metrics), numeric_metrics[0])
+    color_options = ["", *setting_cols, *numeric_metrics]
+    if ss.get(cs.SCATTER_COLOR) not in color_options:
+        ss[cs.SCATTER_COLOR] = next((c for c in differing if c != ss[cs.SCATTER_X]), "")
+    c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8], vertical_alignment="bottom")
+    c1.selectbox("Setting (x)", setting_cols, key=cs.SCATTER_X)
+    c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=cc.metric_title)
+    c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
+                 format_func=lambda c: c or "(none)")
+    c4.toggle("Log x", key=cs.LOG_X)
+    left, right = st.columns([1, 1.25])
+    with left:
+        scatter = cc.param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
+                                   color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
+        st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
+        export_buttons(scatter, "scatter", "cmp_exp_scatter")
+    with right:
+        axes = [*[c for c in differing if c != "name"][:7], ss[cs.SCATTER_Y]]
+        axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
+        frame = cc.parallel_frame(scatter_table, list(dict.fromkeys(axes)))
+        parallel = cc.parallel_coordinates(
+            frame, color_by=cc.metric_title(ss[cs.SCATTER_Y]),
+            color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
+                                  strict=True)))
+        st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
+        export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
+else:
+    st.info("Two or more runs in the table are needed to relate settings to results.")
+
+# --------------------------------------------------------------------------- seed replicates
+st.subheader("Seed replicates", anchor=False)
+seed_params = list(compare.SEED_PARAMS)
+st.toggle("Also pool over data seeds (different splits)", key=cs.POOL_DATA_SEED)
+if ss.get(cs.POOL_DATA_SEED):
+    seed_params.append("params.dataset.seed")
+untyped = shown.copy()
+groups_all = compare.replicate_groups(untyped, seed_params) if len(untyped) else pd.DataFrame(
+    columns=["run_id", "group", "replicates"])
+mine = groups_all[groups_all["run_id"].isin(compared)]["group"].unique()
+groups = groups_all[groups_all["group"].isin(mine)].head(MAX_REPLICATES)
+if groups.empty or groups["replicates"].max() < 2:
+    st.info("None of the compared runs has replicates: runs with the same settings and another "
+            "`training.seed`. Train the same settings with a few seeds to see how much of a "
+            "difference is luck.")
+else:
+    rep_history = queries.metric_history(groups["run_id"].tolist(), tracking_uri=tracking_uri)
+    metric = ss.get(cs.METRIC) if ss.get(cs.METRIC) in set(rep_history["metric"]) else (
+        sorted(rep_history["metric"].unique())[0])
+    bands = compare.replicate_bands(rep_history[rep_history["metric"] == metric], groups)
+    rep_values = compare.values_at(rep_history, at)
+    summary = compare.replicate_summary(rep_values, groups, [metric])
+    left, right = st.columns([1.3, 1])
+    with left:
+        band = cc.bands_chart(bands, metric, log_scale=bool(ss.get(cs.LOG_SCALE)))
+        st.altair_chart(band, width="stretch", key="cmp_bands_chart")
+        export_buttons(band, "replicates", "cmp_exp_bands")
+    with right:
+        spread = cc.replicate_chart(summary, metric)
+        st.altair_chart(spread, width="stretch", key="cmp_spread_chart")
+        st.dataframe(summary, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                    for c in summary.columns if c not in ("group", "n")})
+        csv_button(summary, "replicates", "cmp_csv_replicates")
+    st.caption(f"{len(groups)} runs in {groups['group'].nunique()} groups; the band is ± one "
+               "standard deviation across seeds, the right chart the spread at the chosen epoch.")
+
+# --------------------------------------------------------------------------- decisions
+panel_runs = compared_runs.head(MAX_PANELS)
+st.subheader("Decisions", anchor=False)
+boundaries: list[tuple[str, alt.TopLevelMixin]] = []
+matrices: list[tuple[str, alt.TopLevelMixin]] = []
+for _, run in panel_runs.iterrows():
+    title = labels.get(run["run_id"], run["run_id"])
+    grid = None
+    try:
+        grid = queries.decision_boundary(run["run_id"], tracking_uri=tracking_uri)
+        if grid is not None:
+            spec = queries.run_spec(run["run_id"], tracking_uri=tracking_uri)
+            d = spec.dataset
+            dataset = data.dataset(d.name, d.test_size, d.seed, dict(d.params))
+            boundaries.append((title, cc.boundary_panel(grid, dataset, title)))
+    except ExperimentError:
+        pass
+if boundaries:
+    grid_chart = cc.side_by_side(boundaries, columns=3, width=260, height=240)
+    st.altair_chart(grid_chart, key="cmp_boundaries_chart")
+    export_buttons(grid_chart, "decision_boundaries", "cmp_exp_boundaries")
+else:
+    st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
+               "spiral, blobs).")
+if st.toggle("Confusion matrices (loads each model)", key="cmp_confusion"):
+    for _, run in panel_runs.iterrows():
+        try:
+            frame = confusion(tracking_uri, run["run_id"])
+        except (ExperimentError, OSError) as e:
+            st.caption(f"{labels.get(run['run_id'])}: no model to evaluate ({e})")
+            continue
+        except Exception as e:  # MLflow raises its own kinds for a missing artifact
+            st.caption(f"{labels.get(run['run_id'])}: no model ({type(e).__name__})")
+            continue
+        if frame is not None:
+            import experiments.charts as charts
+
+            matrices.append((labels.get(run["run_id"], run["run_id"]),
+                             charts.confusion_matrix(frame, title="")))
+    if matrices:
+        mats = cc.side_by_side(matrices, columns=3, width=200, height=200)
+        st.altair_chart(mats, key="cmp_confusion_chart")
+        export_buttons(mats, "confusion_matrices", "cmp_exp_confusion")
+    else:
+        st.caption("No classification run with a saved model among the compared runs.")
+if len(compared) > MAX_PANELS:
+    st.caption(f"Showing the first {MAX_PANELS} of {len(compared)} compared runs.")
+
+st.divider()
+pick = st.selectbox("Open one run", compared, format_func=lambda r: labels.get(r, r),
+                    key="cmp_open_run")
+st.page_link("pages/3_Run.py", label="Open its page", icon=":material/open_in_new:",
+             query_params={"run": pick})
