@@ -283,24 +283,27 @@ def param_scatter(
         pan with the mouse.
     """
     cols = list(dict.fromkeys([label, x, y] + ([color] if color else [])))
-    data = table[cols].copy()
-    for col in cols:  # booleans and nullable types as plain values for Vega-Lite
+    # Vega-Lite reads "training.learning_rate" as a nested field: draw plain names
+    # (f0, f1, ...) and title them with the real ones.
+    safe = {c: f"f{i}" for i, c in enumerate(cols)}
+    data = table[cols].rename(columns=safe)
+    for col in data.columns:  # booleans and nullable types as plain values for Vega-Lite
         if str(data[col].dtype) in ("boolean", "Int64"):
             data[col] = data[col].astype(object).where(data[col].notna(), None)
     x_type = _field_type(table[x])
     x_scale = alt.Scale(type="log") if (log_x and x_type == "quantitative") else alt.Scale(
         zero=False)
     enc: dict[str, Any] = {
-        "x": alt.X(x, type=x_type, title=x, scale=x_scale) if x_type == "quantitative"
-        else alt.X(x, type=x_type, title=x, axis=alt.Axis(labelAngle=0)),
-        "y": alt.Y(y, type=_field_type(table[y]), title=metric_title(y),
+        "x": alt.X(safe[x], type=x_type, title=x, scale=x_scale) if x_type == "quantitative"
+        else alt.X(safe[x], type=x_type, title=x, axis=alt.Axis(labelAngle=0)),
+        "y": alt.Y(safe[y], type=_field_type(table[y]), title=metric_title(y),
                    scale=alt.Scale(zero=False)),
-        "tooltip": [alt.Tooltip(c, type=_field_type(table[c])) for c in cols],
+        "tooltip": [alt.Tooltip(safe[c], type=_field_type(table[c]), title=c) for c in cols],
     }
     if color:
         c_type = _field_type(table[color])
         enc["color"] = alt.Color(
-            color, type=c_type, title=color,
+            safe[color], type=c_type, title=color,
             scale=alt.Scale(scheme="viridis") if c_type == "quantitative"
             else alt.Scale(scheme="tableau10"),
             legend=alt.Legend(orient="right"))

@@ -238,7 +238,7 @@ else:
 
 # --------------------------------------------------------------------------- at an epoch
 st.subheader("At a chosen epoch", anchor=False)
-c1, c2, c3 = st.columns([1.6, 1, 3], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([2.2, 1, 2.4], vertical_alignment="bottom")
 c1.segmented_control("Compare at", ["last", "best", "epoch"], key=cs.AT,
                      format_func={"last": "last epoch", "best": "best (val loss)",
                                   "epoch": "epoch k"}.get)
@@ -299,22 +299,30 @@ if len(scatter_table) >= 2:
     c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
                  format_func=lambda c: c or "(none)")
     c4.toggle("Log x", key=cs.LOG_X)
-    left, right = st.columns([1, 1.25])
+    left, right = st.columns([1.4, 1])
     with left:
         scatter = cc.param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
                                    color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
         st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
         export_buttons(scatter, "scatter", "cmp_exp_scatter")
     with right:
-        axes = [*[c for c in differing if c != "name"][:7], ss[cs.SCATTER_Y]]
-        axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
-        frame = cc.parallel_frame(scatter_table, list(dict.fromkeys(axes)))
-        parallel = cc.parallel_coordinates(
-            frame, color_by=cc.metric_title(ss[cs.SCATTER_Y]),
-            color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
-                                  strict=True)))
-        st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
-        export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
+        st.markdown("**How to read it**")
+        st.caption("Left: one setting against one result, one point per run; colour a "
+                   "third setting to see interactions. Below: every run as a line across the "
+                   "settings that differ and the results, coloured by the result on the y "
+                   "axis: follow the bright lines back to the settings that produced them.")
+    core = [c for c in differing if c.startswith(("model.", "training."))]
+    rest = [c for c in differing if c.startswith("dataset.") and c != "dataset.name"]
+    lead = ["dataset.name"] if "dataset.name" in differing else []
+    axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
+    axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
+    frame = cc.parallel_frame(scatter_table, list(dict.fromkeys(axes)))
+    parallel = cc.parallel_coordinates(
+        frame, color_by=cc.metric_title(ss[cs.SCATTER_Y]),
+        color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
+                              strict=True)))
+    st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
+    export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
 else:
     st.info("Two or more runs in the table are needed to relate settings to results.")
 
@@ -328,7 +336,10 @@ untyped = shown.copy()
 groups_all = compare.replicate_groups(untyped, seed_params) if len(untyped) else pd.DataFrame(
     columns=["run_id", "group", "replicates"])
 mine = groups_all[groups_all["run_id"].isin(compared)]["group"].unique()
-groups = groups_all[groups_all["group"].isin(mine)].head(MAX_REPLICATES)
+members = groups_all[groups_all["group"].isin(mine)]["run_id"].head(MAX_REPLICATES)
+# Labels name only what differs between these groups (e.g. "learning_rate=0.1").
+groups = compare.replicate_groups(untyped[untyped["run_id"].isin(members)], seed_params) \
+    if len(members) else groups_all.iloc[:0]
 if groups.empty or groups["replicates"].max() < 2:
     st.info("None of the compared runs has replicates: runs with the same settings and another "
             "`training.seed`. Train the same settings with a few seeds to see how much of a "

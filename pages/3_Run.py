@@ -66,7 +66,9 @@ try:
 except ExperimentError as e:
     st.error(f"This run's params do not describe a spec this version can read: {e}")
     st.stop()
-status_icon = {"FINISHED": "✅", "KILLED": "⏹️", "FAILED": "❌", "RUNNING": "⏳"}
+status_icon = {"FINISHED": ":green[:material/check_circle:]",
+               "KILLED": ":orange[:material/stop_circle:]",
+               "FAILED": ":red[:material/error:]", "RUNNING": ":blue[:material/pending:]"}
 started = run["start_time"].tz_convert(None).strftime("%Y-%m-%d %H:%M") if pd.notna(
     run["start_time"]) else "?"
 st.markdown(f"### {run['run_name']}  \n{status_icon.get(run['status'], '')} **{run['status']}** · "

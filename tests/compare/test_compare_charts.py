@@ -125,10 +125,13 @@ def test_param_scatter_types_axes_and_colours():
                             color="training.optimizer", log_x=True).to_dict()
     assert spec["mark"]["type"] == "point"
     enc = spec["encoding"]
-    assert enc["x"]["field"] == "training.learning_rate" and enc["x"]["type"] == "quantitative"
+    # dotted names are nested fields in Vega-Lite: plain field names, real titles
+    assert enc["x"]["title"] == "training.learning_rate" and enc["x"]["type"] == "quantitative"
+    assert "." not in enc["x"]["field"]
+    assert _data(spec)[0][enc["x"]["field"]] == 0.001
     assert enc["x"]["scale"]["type"] == "log"
     assert enc["y"]["type"] == "quantitative" and enc["y"]["title"] == "validation accuracy"
-    assert enc["color"]["field"] == "training.optimizer" and enc["color"]["type"] == "nominal"
+    assert enc["color"]["title"] == "training.optimizer" and enc["color"]["type"] == "nominal"
     assert any(p.get("bind") == "scales" for p in spec["params"])  # zoom and pan
     assert len(_data(spec)) == 4
     spec = cc.param_scatter(_table(), "model.hidden", "val_accuracy",
