@@ -291,13 +291,13 @@ def param_scatter(
         if str(data[col].dtype) in ("boolean", "Int64"):
             data[col] = data[col].astype(object).where(data[col].notna(), None)
     x_type = _field_type(table[x])
-    x_scale = alt.Scale(type="log") if (log_x and x_type == "quantitative") else alt.Scale(
-        zero=False)
+    x_scale = alt.Scale(type="log", padding=14) if (log_x and x_type == "quantitative") else (
+        alt.Scale(zero=False, padding=14))
     enc: dict[str, Any] = {
         "x": alt.X(safe[x], type=x_type, title=x, scale=x_scale) if x_type == "quantitative"
         else alt.X(safe[x], type=x_type, title=x, axis=alt.Axis(labelAngle=0)),
         "y": alt.Y(safe[y], type=_field_type(table[y]), title=metric_title(y),
-                   scale=alt.Scale(zero=False)),
+                   scale=alt.Scale(zero=False, padding=14)),
         "tooltip": [alt.Tooltip(safe[c], type=_field_type(table[c]), title=c) for c in cols],
     }
     if color:
@@ -404,8 +404,10 @@ def parallel_coordinates(
     hover = alt.selection_point(name="line_hover", fields=["run"], on="pointerover",
                                 clear="pointerout")
     x = alt.X("axis:N", sort=axes, title=None,
-              axis=alt.Axis(labelAngle=0, orient="top", labelPadding=22, labelLimit=140,
-                            domain=False, ticks=False, labelFontWeight="bold"))
+              axis=alt.Axis(labelAngle=0, orient="top", labelPadding=22, labelLimit=110,
+                            labelOverlap=False, domain=False, ticks=False,
+                            labelFontWeight="bold", labelExpr="split(datum.label, '.')[1] || "
+                            "datum.label"))
     y = alt.Y("norm:Q", axis=None, scale=alt.Scale(domain=[0, 1], nice=False))
     if color_values is not None:
         data["color"] = data["run"].map(dict(color_values))
