@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import experiments.charts as charts
@@ -77,11 +78,13 @@ with controls:
         data_error: str | None = None
         if info.name == "csv":
             upload = st.file_uploader("CSV file", type=["csv"], key=keys.CSV_FILE)
+            path_key = keys.dataset_param("csv", "path")
             if upload is None:
+                ss.pop(path_key, None)
                 data_error = "Upload a CSV file to train on it (a link cannot carry the file)."
             else:
                 path = data.save_upload(upload.name, upload.getvalue())
-                params["path"] = str(path)
+                ss[path_key] = params["path"] = str(path)
                 try:
                     columns = data.csv_columns(str(path))
                 except Exception as e:  # pandas' parser errors vary
@@ -281,12 +284,14 @@ if spec is not None:
 
 experiment = spec.experiment_name if spec is not None else ss[keys.DATASET]
 tracking_uri = sidebar.render("train", experiment)
+data.mlflow_client(tracking_uri)  # created once per store; warms a new store in the background
 
 if clicked and can_train and not training:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    job = TrainingJob(spec, ds, tracking_uri, session_id=ctx.session_id if ctx else None).start()
+    job = TrainingJob(spec, ds, tracking_uri, session_id=ctx.session_id if ctx else None,
+                      before=lambda: data.wait_for_store(tracking_uri)).start()
     ss[keys.JOB] = job
     ss.pop(keys.OUTCOME, None)
     st.rerun()  # draw the whole page in its training state (Train disabled, live view)
@@ -367,6 +372,11 @@ def failure_view(job: TrainingJob) -> None:
                         width="stretch")
 
 
+def _number(value: float) -> str:
+    """A readable number: ``21,734`` for large values, 4 significant digits otherwise."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def results_view(job: TrainingJob) -> None:
     result = job.result
     assert result is not None
@@ -385,8 +395,9 @@ def results_view(job: TrainingJob) -> None:
                    f"({job.page_redraws} redraws).")
     cols = st.columns(4)
     if dataset.task == "regression":
-        cols[0].metric("RMSE (val.)", f"{m.get('val_rmse', float('nan')):.4g}")
-        cols[1].metric("RMSE (train)", f"{m.get('train_rmse', float('nan')):.4g}")
+        cols[0].metric("RMSE (val.)", _number(m.get("val_rmse", float("nan"))),
+                       help=f"In the units of {dataset.target_name}.")
+        cols[1].metric("RMSE (train)", _number(m.get("train_rmse", float("nan"))))
     else:
         baseline = float(np.bincount(dataset.y_val.astype(int)).max() / len(dataset.y_val))
         val_acc = m.get("val_accuracy", float("nan"))
@@ -450,7 +461,7 @@ def preview(dataset: Dataset) -> None:
                         width="stretch")
     else:
         numeric = [c for c in dataset.raw_feature_names
-                   if np.issubdtype(frame[c].dtype, np.number)][:12]
+                   if pd.api.types.is_numeric_dtype(frame[c])][:12]
         if numeric:
             st.altair_chart(charts.histogram_grid(frame, numeric, color if classes else None,
                                                   classes=classes, width=125),
@@ -483,4 +494,5 @@ with view:
             with st.expander(f"The data · {ds.name}"):
                 preview(ds)
     elif current is None and outcome is None:
-        st.info("Choose a dataset on the left to see it here.")
+        st.info("The data will show here once its settings on the left are complete.",
+                icon=":material/dataset:")

@@ -6,8 +6,10 @@ A model being trained never goes into a cache: it lives in the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -75,8 +77,9 @@ def runs_table(tracking_uri: str, max_results: int = 50) -> pd.DataFrame:
 def save_upload(name: str, content: bytes) -> Path:
     """Write an uploaded file under a name made from its content; return its path.
 
-    The same file uploaded twice gets the same path, so cached datasets built from
-    it are reused.
+    The same file uploaded twice gets the same path (a folder named by the content's
+    hash, holding the file under its own name), so cached datasets built from it are
+    reused and messages name the file the user knows.
 
     Parameters
     ----------
@@ -85,10 +88,10 @@ def save_upload(name: str, content: bytes) -> Path:
     content : bytes
         The file's bytes.
     """
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(content).hexdigest()[:16]
-    suffix = Path(name).suffix or ".csv"
-    path = UPLOAD_DIR / f"{Path(name).stem[:40]}-{digest}{suffix}"
+    folder = UPLOAD_DIR / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (Path(name).name or "upload.csv")  # messages name the user's file
     if not path.exists():
         path.write_bytes(content)
     return path
@@ -111,3 +114,40 @@ def store_has_runs(tracking_uri: str) -> bool:
         if path and path != ":memory:" and not Path(path).exists():
             return False
     return True
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def mlflow_client(tracking_uri: str) -> Any:
+    """One MLflow client per store, shared by the sessions of this server.
+
+    Creating it also warms the store in the background: a new SQLite store spends
+    seconds on its schema, and the Train page asks for the client as it opens, so
+    that time passes while the user reads the form, not after pressing Train.
+    """
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+
+    def warm() -> None:
+        # Store problems are reported when a run starts, in one clear sentence.
+        with contextlib.suppress(Exception):
+            client.search_experiments(max_results=1)
+
+    thread = threading.Thread(target=warm, name="mlflow-store-warmup", daemon=True)
+    _WARMUPS[tracking_uri] = thread
+    thread.start()
+    return client
+
+
+_WARMUPS: dict[str, threading.Thread] = {}
+
+
+def wait_for_store(tracking_uri: str, timeout: float = 120.0) -> None:
+    """Block until the background warm-up of ``tracking_uri`` (if any) is done.
+
+    A training run waits for it before creating its own run, so two threads never
+    create the same new SQLite store at once.
+    """
+    thread = _WARMUPS.get(tracking_uri)
+    if thread is not None:
+        thread.join(timeout)

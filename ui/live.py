@@ -224,6 +224,8 @@ class TrainingJob:
     session_id : str, optional
         The Streamlit session watching it (the watchdog stops the run when the
         session disconnects for good).
+    before : callable, optional
+        Called in the worker before training (e.g. wait for the store's warm-up).
 
     Attributes
     ----------
@@ -240,11 +242,13 @@ class TrainingJob:
     """
 
     def __init__(self, spec: RunSpec, dataset: Dataset, tracking_uri: str,
-                 session_id: str | None = None) -> None:
+                 session_id: str | None = None,
+                 before: Callable[[], None] | None = None) -> None:
         self.spec = spec
         self.dataset = dataset
         self.tracking_uri = tracking_uri
         self.session_id = session_id
+        self.before = before
         self.total_epochs = spec.training.epochs
         self.stop_event = threading.Event()
         self.halt = threading.Event()
@@ -358,6 +362,8 @@ class TrainingJob:
 
     def _work(self) -> None:
         try:
+            if self.before is not None:
+                self.before()
             self.result = train(
                 self.spec, tracking_uri=self.tracking_uri, source="dashboard",
                 callbacks=[LiveCallback(self)], stop_event=self.stop_event,

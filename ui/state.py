@@ -201,13 +201,9 @@ def spec_from_form(values: Mapping[str, Any]) -> RunSpec:
     return RunSpec.from_dict(data)
 
 
-def _defaults_for(dataset: str) -> dict[str, str]:
-    return DEFAULT_SPEC.with_overrides({"dataset.name": dataset}).to_params()
-
-
 def query_from_spec(spec: RunSpec) -> dict[str, str]:
     """The URL query string of a spec: its dataset plus every setting that differs
-    from :data:`DEFAULT_SPEC` (so default links stay short).
+    from :data:`DEFAULT_SPEC` or from the dataset's own defaults (so links stay short).
 
     Parameters
     ----------
@@ -219,14 +215,20 @@ def query_from_spec(spec: RunSpec) -> dict[str, str]:
         Keys are the flat spec keys (``training.learning_rate``); the CSV path is
         left out (it names a file on the server).
     """
-    defaults = _defaults_for(spec.dataset.name)
-    params = spec.to_params()
+    base = DEFAULT_SPEC.to_params()
+    info = get_dataset_info(spec.dataset.name)
+    dataset_defaults = {p.name: p.default for p in info.params if not p.required}
     query = {"dataset.name": spec.dataset.name}
-    for key, value in params.items():
+    for key, value in spec.to_params().items():
         if key in NOT_IN_URL or key == "dataset.name":
             continue
-        if defaults.get(key) != value:
-            query[key] = value
+        name = key[len("dataset."):]
+        if key.startswith("dataset.") and name in dataset_defaults:
+            if spec.dataset.params[name] == dataset_defaults[name]:
+                continue
+        elif base.get(key) == value:
+            continue
+        query[key] = value
     return query
 
 

@@ -206,3 +206,40 @@ def test_bad_url_setting_is_skipped_with_a_message(app):
     assert any("training.learning_rate" in w.value for w in at.warning)
     assert at.selectbox(key=keys.DATASET).value == "moons"
     assert at.number_input(key=keys.EPOCHS).value == 77
+
+
+def _houses_csv() -> bytes:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame({"sqft": rng.uniform(500, 3000, n).round(),
+                          "city": rng.choice(["north", "south"], n)})
+    frame["price"] = (frame["sqft"] * 120 + rng.normal(0, 20000, n)).round()
+    return frame.to_csv(index=False).encode()
+
+
+def test_uploaded_csv_with_a_target_picker_trains_a_regression(app, store):
+    at = open_train(app, {"dataset.name": "csv", "model.hidden": "[4]",
+                          "training.optimizer": "adam", "training.learning_rate": "0.01",
+                          "training.epochs": "5"})
+    at.file_uploader(key=keys.CSV_FILE).set_value(("houses.csv", _houses_csv(), "text/csv")).run()
+    assert not at.exception, at.exception
+    target = at.selectbox(key=keys.dataset_param("csv", "target"))
+    assert target.options == ["sqft", "city", "price"] and target.value == "price"
+    # Whole-number prices look like classes: the message says what to do.
+    assert any("houses.csv" in e.value and "regression" in e.value for e in at.error)
+    assert at.button(key=keys.TRAIN).disabled
+    at.selectbox(key=keys.dataset_param("csv", "task")).set_value("regression").run()
+    assert not at.error
+    assert "auto (identity)" in at.selectbox(key=keys.OUTPUT).options
+    assert "auto (mse)" in at.selectbox(key=keys.LOSS).options
+    assert "dataset.path" not in at.query_params  # a server path never goes in a link
+    assert at.query_params["dataset.task"] == "regression"
+    at.button(key=keys.TRAIN).click().run()
+    _finish(at)
+    assert any("Finished" in s.value for s in at.success)
+    assert any(m.label == "RMSE (val.)" for m in at.metric)
+    [run] = _runs(store)
+    assert run.info.status == "FINISHED" and run.data.tags["task"] == "regression"
