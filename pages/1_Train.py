@@ -20,28 +20,37 @@ st.set_page_config(page_title="Train · nncore", page_icon="🧠", layout="wide"
 ss = st.session_state
 
 # --------------------------------------------------------------------------- form state
-# Widgets take their values from session state only (never value=): on the first
-# visit from the URL, afterwards from what this session last had (widget state is
-# dropped while another page is shown).
+# The form's values: from the URL on the first visit, afterwards what this session last
+# had (Streamlit drops widget state while another page is shown). Widgets get them as
+# their value=/index=, so even the first frame the browser draws shows the right value.
 if keys.SAVED_FORM not in ss:
     query = st.query_params.to_dict()
     values, url_errors = (state.form_from_query(query) if query
                           else (state.form_values(state.DEFAULT_SPEC), []))
     ss[keys.SAVED_FORM] = values
     ss[keys.URL_ERRORS] = url_errors
-for _key, _value in ss[keys.SAVED_FORM].items():
-    if _key not in ss:
-        ss[_key] = _value
+form: dict[str, Any] = ss[keys.SAVED_FORM]
 
 
-def ensure(key: str, default: Any) -> None:
-    """Give a widget that appears for the first time its default value."""
-    if key not in ss:
-        ss[key] = ss[keys.SAVED_FORM].get(key, default)
+def value(key: str, default: Any = None) -> Any:
+    """The value a widget starts with."""
+    return form.get(key, default)
 
 
-def lower_learning_rate(value: float) -> None:
-    ss[keys.LEARNING_RATE] = value
+def index(options: list[Any], key: str, default: Any = None) -> int:
+    """The position of a select widget's starting value among its options."""
+    current = form.get(key, default)
+    return options.index(current) if current in options else 0
+
+
+def current_form() -> dict[str, Any]:
+    """The saved form updated with every widget drawn so far in this run."""
+    return {**form, **{k: ss[k] for k in ss if isinstance(k, str) and not k.startswith("_")}}
+
+
+def lower_learning_rate(lr: float) -> None:
+    form[keys.LEARNING_RATE] = lr
+    ss.pop(keys.LEARNING_RATE, None)  # the widget starts again from the saved value
 
 
 # --------------------------------------------------------------------------- finished jobs
@@ -57,7 +66,7 @@ training = job is not None
 st.title("Train a network")
 st.caption("Pick data and an architecture on the left, press **Train**, and watch the "
            "network learn on the right. Every run is recorded in MLflow.")
-for message in ss.get(keys.URL_ERRORS, []):
+for message in ss.pop(keys.URL_ERRORS, []):  # shown once, when the link is opened
     st.warning(f"The link had a setting that could not be used and was skipped: {message}")
 
 controls, view = st.columns([0.9, 1.3], gap="large")
@@ -70,6 +79,7 @@ with controls:
         st.subheader("1 · Data", anchor=False)
         infos = {info.name: info for info in list_datasets()}
         st.selectbox("Dataset", list(infos), key=keys.DATASET,
+                     index=index(list(infos), keys.DATASET),
                      format_func=lambda n: "Upload a CSV file" if n == "csv" else n,
                      help="Built-in datasets, or your own CSV file.")
         info = infos[ss[keys.DATASET]]
@@ -91,36 +101,40 @@ with controls:
                     columns, data_error = [], f"Cannot read {upload.name}: {e}"
                 if columns:
                     target_key = keys.dataset_param("csv", "target")
-                    if ss.get(target_key) not in columns:
-                        ss[target_key] = columns[-1]
+                    if ss.get(target_key, columns[0]) not in columns:
+                        ss.pop(target_key)  # another file: pick again
                     st.selectbox("Target column", columns, key=target_key,
+                                 index=index(columns, target_key, columns[-1]),
                                  help="The column to predict; the others are the features.")
                     params["target"] = ss[target_key]
         cols = st.columns(2)
         shown = [p for p in info.params if p.name not in ("path", "target")]
         for i, p in enumerate(shown):
             key = keys.dataset_param(info.name, p.name)
-            ensure(key, p.default)
             label = p.name.replace("_", " ").capitalize()
             with cols[i % 2]:
                 if p.choices:
-                    st.selectbox(label, list(p.choices), key=key, help=p.help)
+                    st.selectbox(label, list(p.choices), key=key, help=p.help,
+                                 index=index(list(p.choices), key, p.default))
                 elif p.type is bool:
-                    st.checkbox(label, key=key, help=p.help)
+                    st.checkbox(label, key=key, help=p.help, value=bool(value(key, p.default)))
                 elif p.type is int:
                     st.number_input(label, min_value=int(p.low) if p.low is not None else None,
                                     max_value=int(p.high) if p.high is not None else None,
-                                    step=1, key=key, help=p.help)
+                                    step=1, key=key, help=p.help,
+                                    value=int(value(key, p.default)))
                 else:
                     st.number_input(label, min_value=p.low, max_value=p.high, step=0.05,
-                                    format="%g", key=key, help=p.help)
+                                    format="%g", key=key, help=p.help,
+                                    value=float(value(key, p.default)))
             params[p.name] = ss[key]
         with cols[len(shown) % 2]:
             st.number_input("Validation fraction", min_value=0.05, max_value=0.9, step=0.05,
-                            format="%.2f", key=keys.TEST_SIZE,
+                            format="%.2f", key=keys.TEST_SIZE, value=value(keys.TEST_SIZE),
                             help="Share of rows held out to measure generalisation.")
         with cols[(len(shown) + 1) % 2]:
             st.number_input("Data seed", min_value=0, step=1, key=keys.DATA_SEED,
+                            value=value(keys.DATA_SEED),
                             help="Seeds the generated points and the split.")
         if data_error is None:
             try:
@@ -138,23 +152,26 @@ with controls:
     with st.container(border=True):
         st.subheader("2 · Model", anchor=False)
         st.radio("Model", list(state.MODEL_KINDS), key=keys.MODEL_KIND, horizontal=True,
+                 index=index(list(state.MODEL_KINDS), keys.MODEL_KIND),
                  format_func=state.MODEL_KINDS.get, label_visibility="collapsed")
         kind = ss[keys.MODEL_KIND]
         if kind == "network":
             st.number_input("Hidden layers", min_value=1, max_value=state.MAX_LAYERS, step=1,
-                            key=keys.N_LAYERS)
+                            key=keys.N_LAYERS, value=value(keys.N_LAYERS))
             activations = state.hidden_activations()
             for i in range(int(ss[keys.N_LAYERS])):
-                ensure(keys.units(i), state.DEFAULT_UNITS)
-                ensure(keys.activation(i), ss.get(keys.activation(0), "relu"))
                 c_label, c_units, c_act = st.columns([0.55, 1, 1.2],
                                                      vertical_alignment="center" if i else
                                                      "bottom")
                 c_label.markdown(f"**#{i + 1}**", help=None)
                 c_units.number_input("Units", min_value=1, max_value=512, step=1,
-                                     key=keys.units(i), label_visibility="visible" if i == 0
+                                     key=keys.units(i),
+                                     value=value(keys.units(i), state.DEFAULT_UNITS),
+                                     label_visibility="visible" if i == 0
                                      else "collapsed")
                 c_act.selectbox("Activation", activations, key=keys.activation(i),
+                                index=index(activations, keys.activation(i),
+                                            ss.get(keys.activation(0), "relu")),
                                 label_visibility="visible" if i == 0 else "collapsed")
         elif kind == "perceptron":
             st.caption("Rosenblatt's perceptron: a step output trained with the perceptron "
@@ -172,17 +189,19 @@ with controls:
                 auto_loss = {"sigmoid": "binary_cross_entropy", "softmax": "cross_entropy",
                              "identity": "mse"}[auto_out]
             c_out.selectbox("Output layer", state.output_choices(), key=keys.OUTPUT,
+                            index=index(state.output_choices(), keys.OUTPUT),
                             format_func=lambda v: f"auto ({auto_out})" if v == "auto" else v,
                             help="Follows the task; override it, e.g. sigmoid with MSE as "
                                  "in the course.")
             c_loss.selectbox("Loss", state.loss_choices(), key=keys.LOSS,
+                             index=index(state.loss_choices(), keys.LOSS),
                              format_func=lambda v: f"auto ({auto_loss})" if v == "auto" else v)
 
         # Build the spec now: the model section reports what only the data can tell.
         spec = None
         spec_error: str | None = None
         try:
-            spec = state.spec_from_form(ss)
+            spec = state.spec_from_form(current_form())
         except SpecError as e:
             spec_error = str(e)
         model_error: str | None = None
@@ -206,51 +225,57 @@ with controls:
         c1, c2 = st.columns(2)
         if kind == "perceptron":
             c1.number_input("Learning rate", min_value=1e-6, max_value=10.0, step=0.01,
-                            format="%g", key=keys.LEARNING_RATE)
+                            format="%g", key=keys.LEARNING_RATE,
+                            value=value(keys.LEARNING_RATE))
             c2.number_input("Epochs", min_value=1, max_value=1_000_000, step=100,
-                            key=keys.EPOCHS)
+                            key=keys.EPOCHS, value=value(keys.EPOCHS))
         else:
             c1.selectbox("Optimizer", list(state.OPTIMIZER_CHOICES), key=keys.OPTIMIZER,
+                         index=index(list(state.OPTIMIZER_CHOICES), keys.OPTIMIZER),
                          format_func=state.OPTIMIZER_CHOICES.get)
             c2.number_input("Learning rate", min_value=1e-6, max_value=10.0, step=0.01,
-                            format="%g", key=keys.LEARNING_RATE,
+                            format="%g", key=keys.LEARNING_RATE, value=value(keys.LEARNING_RATE),
                             help="Step size. If training diverges, lower it.")
             choice = ss[keys.OPTIMIZER]
             c1, c2 = st.columns(2)
             c1.number_input("Epochs", min_value=1, max_value=1_000_000, step=100,
-                            key=keys.EPOCHS)
+                            key=keys.EPOCHS, value=value(keys.EPOCHS))
             if choice != "gd":
-                full = choice != "sgd" and ss.get(keys.FULL_BATCH, False)
+                full = choice != "sgd" and ss.get(keys.FULL_BATCH, value(keys.FULL_BATCH))
                 c2.number_input("Batch size", min_value=1, max_value=1_000_000, step=8,
-                                key=keys.BATCH_SIZE, disabled=full)
+                                key=keys.BATCH_SIZE, disabled=full,
+                                value=value(keys.BATCH_SIZE))
             else:
                 c2.markdown("")
                 c2.caption("Full batch: one step per epoch over all training rows.")
             c1, c2 = st.columns(2)
             if choice == "momentum":
                 c1.number_input("Momentum", min_value=0.0, max_value=0.999, step=0.05,
-                                format="%g", key=keys.MOMENTUM)
+                                format="%g", key=keys.MOMENTUM, value=value(keys.MOMENTUM))
             if choice in ("momentum", "adam"):
-                c2.checkbox("Full batch", key=keys.FULL_BATCH)
+                c2.checkbox("Full batch", key=keys.FULL_BATCH, value=value(keys.FULL_BATCH))
             c1, c2 = st.columns(2)
             c1.number_input("L2 penalty", min_value=0.0, max_value=10.0, step=0.0001,
-                            format="%g", key=keys.L2)
+                            format="%g", key=keys.L2, value=value(keys.L2))
             c2.selectbox("Initialiser", state.init_choices(), key=keys.INIT,
+                         index=index(state.init_choices(), keys.INIT),
                          help="auto picks one per activation (He for ReLU, Xavier otherwise).")
             c1, c2 = st.columns(2, vertical_alignment="bottom")
             c1.toggle("Early stopping", key=keys.EARLY_STOPPING,
+                      value=value(keys.EARLY_STOPPING),
                       help="Stop when validation loss has not improved for 'patience' "
                            "epochs, keeping the best weights.")
             if ss[keys.EARLY_STOPPING]:
-                c2.number_input("Patience (epochs)", min_value=1, step=5, key=keys.PATIENCE)
+                c2.number_input("Patience (epochs)", min_value=1, step=5, key=keys.PATIENCE,
+                                value=value(keys.PATIENCE))
         c1, c2 = st.columns(2)
-        c1.number_input("Seed", min_value=0, step=1, key=keys.SEED,
+        c1.number_input("Seed", min_value=0, step=1, key=keys.SEED, value=value(keys.SEED),
                         help="Seeds weight initialisation and shuffling.")
-        c2.text_input("MLflow experiment", key=keys.EXPERIMENT,
+        c2.text_input("MLflow experiment", key=keys.EXPERIMENT, value=value(keys.EXPERIMENT),
                       placeholder=ss[keys.DATASET], help="Empty: one experiment per dataset.")
 
         try:
-            spec = state.spec_from_form(ss)
+            spec = state.spec_from_form(current_form())
             spec_error = None
         except SpecError as e:
             spec, spec_error = None, str(e)
@@ -273,10 +298,9 @@ with controls:
                             width="stretch")
 
 # Remember the form (widgets of hidden sections keep their last values) and the URL.
-ss[keys.SAVED_FORM] = {**ss[keys.SAVED_FORM],
-                       **{k: ss[k] for k in state.form_values(state.DEFAULT_SPEC) if k in ss},
-                       **{k: ss[k] for k in ss if isinstance(k, str)
-                          and k.startswith(("ds.", "units.", "activation."))}}
+form.update({k: ss[k] for k in state.form_values(state.DEFAULT_SPEC) if k in ss})
+form.update({k: ss[k] for k in ss if isinstance(k, str)
+             and k.startswith(("ds.", "units.", "activation."))})
 if spec is not None:
     query = state.query_from_spec(spec)
     if query != st.query_params.to_dict():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 import traceback
@@ -42,12 +43,15 @@ from experiments.evaluation import decision_grid
 __all__ = ["LiveCallback", "Progress", "Throttle", "TrainingJob", "live_interval"]
 
 _LOG = logging.getLogger(__name__)
-#: Seconds a browser session may be disconnected before its run is stopped.
-SESSION_GRACE_S = 15.0
+#: Seconds a browser session may be disconnected before its run is stopped (a reload or a
+#: network blip reconnects within this time). ``NNCORE_SESSION_GRACE_S`` overrides it.
+SESSION_GRACE_S = float(os.environ.get("NNCORE_SESSION_GRACE_S", "15"))
 #: Share of training time the worker may spend on live decision grids.
 GRID_BUDGET = 0.03
 #: Share of training time the page may spend redrawing the live view.
 REDRAW_BUDGET = 0.05
+#: What a redraw is assumed to cost before one is measured (seconds of CPU).
+INITIAL_REDRAW_COST = 0.04
 #: Resolution of the live decision grid (the final one is finer).
 LIVE_GRID_RESOLUTION = 32
 
@@ -263,7 +267,9 @@ class TrainingJob:
         self.worker_live_seconds = 0.0
         self.page_live_seconds = 0.0
         self.page_redraws = 0
-        self.redraw_cost = 0.0  # moving average of one redraw's CPU seconds
+        # Moving average of one redraw's CPU seconds, starting from a typical cost so
+        # the first redraws already keep to the budget.
+        self.redraw_cost = INITIAL_REDRAW_COST
         self.started = time.perf_counter()
         self.fit_started: float | None = None
         self.finished: float | None = None
@@ -385,8 +391,7 @@ class TrainingJob:
         """Account for one redraw of the live view that took ``seconds`` of CPU time."""
         self.page_live_seconds += seconds
         self.page_redraws += 1
-        weight = 0.5 if self.page_redraws > 1 else 1.0
-        self.redraw_cost += weight * (seconds - self.redraw_cost)
+        self.redraw_cost += 0.5 * (seconds - self.redraw_cost)
 
 
 def live_interval(job: TrainingJob, budget: float = REDRAW_BUDGET, floor: float = 0.5) -> float:
