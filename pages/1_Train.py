@@ -407,9 +407,11 @@ def results_view(job: TrainingJob) -> None:
     dataset, m = result.dataset, result.metrics
     epochs = int(m.get("epochs", len(result.history)))
     if result.status == "KILLED":
-        st.warning(f"**Stopped** ({result.stop_reason or 'stopped'}): recorded in MLflow as "
-                   f"KILLED after {epochs:,} of {job.total_epochs:,} epochs. The model trained "
-                   "so far is kept below.", icon=":material/stop_circle:")
+        reason = result.stop_reason or ""
+        why = reason[len("stopped "):] if reason.startswith("stopped ") else f"({reason})"
+        st.warning(f"**Stopped** {why}: recorded in MLflow as KILLED after {epochs:,} of "
+                   f"{job.total_epochs:,} epochs. The model trained so far is kept below.",
+                   icon=":material/stop_circle:")
     else:
         extra = f" ({result.stop_reason})" if result.stop_reason else ""
         st.success(f"**Finished** {epochs:,} epochs in {m.get('duration_s', 0):.1f} s{extra}.",

@@ -47,9 +47,9 @@ _LOG = logging.getLogger(__name__)
 #: network blip reconnects within this time). ``NNCORE_SESSION_GRACE_S`` overrides it.
 SESSION_GRACE_S = float(os.environ.get("NNCORE_SESSION_GRACE_S", "15"))
 #: Share of training time the worker may spend on live decision grids.
-GRID_BUDGET = 0.03
+GRID_BUDGET = 0.025
 #: Share of training time the page may spend redrawing the live view.
-REDRAW_BUDGET = 0.05
+REDRAW_BUDGET = 0.04
 #: What a redraw is assumed to cost before one is measured (seconds of CPU).
 INITIAL_REDRAW_COST = 0.04
 #: Resolution of the live decision grid (the final one is finer).
