@@ -239,7 +239,7 @@ class _StopOnEvent(nncore.Callback):
         self.event = event
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
-        if self.event.is_set():
+        if self.event.is_set() and not model.stop_training:   # keep a caller's own reason
             model.stop_training = True
             model.stop_reason = f"stopped by the user after epoch {epoch}"
 
