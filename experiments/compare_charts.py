@@ -537,7 +537,8 @@ def side_by_side(charts: Sequence[tuple[str, alt.TopLevelMixin]], *, columns: in
     -------
     alt.ConcatChart
         Panels titled by run, sharing nothing but the layout; classes keep their
-        colours in every panel.
+        colours in every panel. Drawn as SVG in the browser (``usermeta``), whatever
+        the number of grid cells.
     """
     panels = []
     for title, chart in charts:
@@ -545,7 +546,12 @@ def side_by_side(charts: Sequence[tuple[str, alt.TopLevelMixin]], *, columns: in
         panel.autosize = alt.Undefined
         panels.append(panel.properties(width=width, height=height,
                                        title=alt.TitleParams(title, fontSize=12)))
-    return alt.concat(*panels, columns=columns).resolve_scale(color="independent")
+    grid = alt.concat(*panels, columns=columns).resolve_scale(color="independent")
+    # Streamlit draws a chart whose datasets hold more than 2,000 rows on a canvas
+    # unless the spec names a renderer; a 50 x 50 boundary grid is 2,500 cells, so
+    # the panels would silently switch to canvas (no SVG to export or inspect).
+    # Ask for SVG: a few thousand rects per panel draw quickly.
+    return grid.properties(usermeta={"embedOptions": {"renderer": "svg"}})
 
 
 # --------------------------------------------------------------------------- export

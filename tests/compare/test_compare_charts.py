@@ -208,6 +208,9 @@ def test_side_by_side_grid_drops_inner_autosize():
     assert all("autosize" not in p for p in spec["concat"])
     assert [p["title"]["text"] for p in spec["concat"]] == ["run 0", "run 1", "run 2", "run 3"]
     assert spec["concat"][0]["width"] == 200
+    # Streamlit switches charts with > 2,000 rows per dataset to canvas unless told:
+    # a 50 x 50 boundary grid must stay SVG (exportable, and what the browser test reads).
+    assert spec["usermeta"] == {"embedOptions": {"renderer": "svg"}}
 
 
 def test_chart_image_png_and_svg_offline():
