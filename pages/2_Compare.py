@@ -284,45 +284,49 @@ if len(scatter_table) >= 2:
     differing = compare.differing_columns(scatter_table, setting_cols) or setting_cols
     numeric_metrics = [c for c in final_metrics
                        if pd.api.types.is_numeric_dtype(scatter_table[c])] or final_metrics
-    if ss.get(cs.SCATTER_X) not in setting_cols:
-        ss[cs.SCATTER_X] = ("training.learning_rate" if "training.learning_rate" in differing
-                            else differing[0])
-    if ss.get(cs.SCATTER_Y) not in numeric_metrics:
-        ss[cs.SCATTER_Y] = next((m for m in ("val_accuracy", "val_loss", "val_rmse")
-                                 if m in numeric_metrics), numeric_metrics[0])
-    color_options = ["", *setting_cols, *numeric_metrics]
-    if ss.get(cs.SCATTER_COLOR) not in color_options:
-        ss[cs.SCATTER_COLOR] = next((c for c in differing if c != ss[cs.SCATTER_X]), "")
-    c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8], vertical_alignment="bottom")
-    c1.selectbox("Setting (x)", setting_cols, key=cs.SCATTER_X)
-    c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=cc.metric_title)
-    c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
-                 format_func=lambda c: c or "(none)")
-    c4.toggle("Log x", key=cs.LOG_X)
-    left, right = st.columns([1.4, 1])
-    with left:
-        scatter = cc.param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
-                                   color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
-        st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
-        export_buttons(scatter, "scatter", "cmp_exp_scatter")
-    with right:
-        st.markdown("**How to read it**")
-        st.caption("Left: one setting against one result, one point per run; colour a "
-                   "third setting to see interactions. Below: every run as a line across the "
-                   "settings that differ and the results, coloured by the result on the y "
-                   "axis: follow the bright lines back to the settings that produced them.")
-    core = [c for c in differing if c.startswith(("model.", "training."))]
-    rest = [c for c in differing if c.startswith("dataset.") and c != "dataset.name"]
-    lead = ["dataset.name"] if "dataset.name" in differing else []
-    axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
-    axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
-    frame = cc.parallel_frame(scatter_table, list(dict.fromkeys(axes)))
-    parallel = cc.parallel_coordinates(
-        frame, color_by=cc.metric_title(ss[cs.SCATTER_Y]),
-        color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
-                              strict=True)))
-    st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
-    export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
+    if not numeric_metrics or not setting_cols:
+        st.info("These runs have no final results (metrics named final_*) or no settings "
+                "to relate: runs logged outside this app's trainer, or still running.")
+    else:
+        if ss.get(cs.SCATTER_X) not in setting_cols:
+            ss[cs.SCATTER_X] = ("training.learning_rate" if "training.learning_rate" in differing
+                                else differing[0])
+        if ss.get(cs.SCATTER_Y) not in numeric_metrics:
+            ss[cs.SCATTER_Y] = next((m for m in ("val_accuracy", "val_loss", "val_rmse")
+                                     if m in numeric_metrics), numeric_metrics[0])
+        color_options = ["", *setting_cols, *numeric_metrics]
+        if ss.get(cs.SCATTER_COLOR) not in color_options:
+            ss[cs.SCATTER_COLOR] = next((c for c in differing if c != ss[cs.SCATTER_X]), "")
+        c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8], vertical_alignment="bottom")
+        c1.selectbox("Setting (x)", setting_cols, key=cs.SCATTER_X)
+        c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=cc.metric_title)
+        c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
+                     format_func=lambda c: c or "(none)")
+        c4.toggle("Log x", key=cs.LOG_X)
+        left, right = st.columns([1.4, 1])
+        with left:
+            scatter = cc.param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
+                                       color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
+            st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
+            export_buttons(scatter, "scatter", "cmp_exp_scatter")
+        with right:
+            st.markdown("**How to read it**")
+            st.caption("Left: one setting against one result, one point per run; colour a "
+                       "third setting to see interactions. Below: every run as a line across the "
+                       "settings that differ and the results, coloured by the result on the y "
+                       "axis: follow the bright lines back to the settings that produced them.")
+        core = [c for c in differing if c.startswith(("model.", "training."))]
+        rest = [c for c in differing if c.startswith("dataset.") and c != "dataset.name"]
+        lead = ["dataset.name"] if "dataset.name" in differing else []
+        axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
+        axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
+        frame = cc.parallel_frame(scatter_table, list(dict.fromkeys(axes)))
+        parallel = cc.parallel_coordinates(
+            frame, color_by=cc.metric_title(ss[cs.SCATTER_Y]),
+            color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
+                                  strict=True)))
+        st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
+        export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
 else:
     st.info("Two or more runs in the table are needed to relate settings to results.")
 
