@@ -42,6 +42,28 @@ def confusion(uri: str, run_id: str) -> pd.DataFrame | None:
     return compare.run_confusion(run_id, tracking_uri=uri)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def replicate_groups(runs: pd.DataFrame, seed_params: tuple[str, ...]) -> pd.DataFrame:
+    """:func:`compare.replicate_groups`, kept across reruns (a change of selection)."""
+    return compare.replicate_groups(runs, list(seed_params))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def comparison_table(runs: pd.DataFrame, only_differences: bool) -> pd.DataFrame:
+    """:func:`compare.comparison_table`, kept across reruns (a change of selection)."""
+    return compare.comparison_table(runs, only_differences=only_differences)
+
+
+def _plane_dataset(name: Any) -> bool:
+    """Whether runs on this dataset may have a decision-boundary grid (2-D, or unknown)."""
+    from experiments.datasets import get_dataset_info
+
+    try:
+        return bool(get_dataset_info(str(name)).two_dimensional)
+    except Exception:  # a CSV or a dataset this version does not know: look anyway
+        return True
+
+
 def export_buttons(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     """PNG and SVG downloads of a chart, rendered only when clicked."""
     with st.popover("Export", icon=":material/download:"):
@@ -147,7 +169,7 @@ labels = compare.run_labels(runs) if not runs.empty else {}
 st.subheader(f"Runs · {len(shown)} of {len(runs)}", anchor=False)
 if shown.empty:
     st.info("No run matches these filters. Clear some of them to see more runs.")
-table = compare.comparison_table(shown, only_differences=ss.get(cs.ONLY_DIFF, True))
+table = comparison_table(shown, bool(ss.get(cs.ONLY_DIFF, True)))
 table.insert(1, "open", ["Run?run=" + r for r in table["run_id"]])
 starts = shown["start_time"].dt.tz_convert(None) if len(shown) else pd.Series(dtype="object")
 table.insert(4, "started", starts.to_numpy())
@@ -271,7 +293,7 @@ else:
 st.subheader("Settings against results", anchor=False)
 st.caption(f"Every run of the table ({len(shown)}), one point or line each; the compared runs "
            "are in the tables above.")
-scatter_table = compare.comparison_table(shown) if len(shown) else pd.DataFrame()
+scatter_table = comparison_table(shown, False) if len(shown) else pd.DataFrame()
 if len(scatter_table) >= 2:
     scatter_table.insert(0, "run", scatter_table["run_id"].map(labels))
     id_cols = {"run", "run_id", "run_name", "status", "dataset"}
@@ -337,12 +359,12 @@ st.toggle("Also pool over data seeds (different splits)", key=cs.POOL_DATA_SEED)
 if ss.get(cs.POOL_DATA_SEED):
     seed_params.append("params.dataset.seed")
 untyped = shown.copy()
-groups_all = compare.replicate_groups(untyped, seed_params) if len(untyped) else pd.DataFrame(
+groups_all = replicate_groups(untyped, tuple(seed_params)) if len(untyped) else pd.DataFrame(
     columns=["run_id", "group", "replicates"])
 mine = groups_all[groups_all["run_id"].isin(compared)]["group"].unique()
 members = groups_all[groups_all["group"].isin(mine)]["run_id"].head(MAX_REPLICATES)
 # Labels name only what differs between these groups (e.g. "learning_rate=0.1").
-groups = compare.replicate_groups(untyped[untyped["run_id"].isin(members)], seed_params) \
+groups = replicate_groups(untyped[untyped["run_id"].isin(members)], tuple(seed_params)) \
     if len(members) else groups_all.iloc[:0]
 if groups.empty or groups["replicates"].max() < 2:
     st.info("None of the compared runs has replicates: runs with the same settings and another "
@@ -376,6 +398,8 @@ st.subheader("Decisions", anchor=False)
 boundaries: list[tuple[str, alt.TopLevelMixin]] = []
 matrices: list[tuple[str, alt.TopLevelMixin]] = []
 for _, run in panel_runs.iterrows():
+    if not _plane_dataset(run.get("dataset")):
+        continue  # no boundary grid to look for (listing artifacts costs ~12 ms a run)
     title = labels.get(run["run_id"], run["run_id"])
     grid = None
     try:
