@@ -88,3 +88,24 @@ def test_filter_narrows_runs(app, runs):
         "params.`training.learning_rate` = '0.03'").run()
     assert not at.exception, at.exception
     assert set(at.dataframe[0].value["run_id"]) == {runs[0], runs[1]}
+
+
+def test_runs_without_final_metrics(app, store):
+    """Runs logged with per-epoch metrics only (no final_*) are listed and drawn, no crash."""
+    from experiments.tracking import MetricsLogger, RunTracker
+
+    for lr in (0.03, 0.1):
+        spec = _spec(lr)
+        tracker = RunTracker.start(experiment="bare", tracking_uri=store,
+                                   tags={"dataset": "xor", "source": "bench"}, check=False)
+        tracker.log_params(spec.to_params())
+        logger = MetricsLogger(tracker, max_points=50)
+        logger.begin(5)
+        for epoch in range(1, 6):
+            logger.epoch(epoch, {"train_loss": 1 / epoch, "val_loss": 1.1 / epoch})
+        logger.finish(flush=False)
+        tracker.end("FINISHED")
+    at = _open(app)
+    assert any(s.value.startswith("Runs · 2 of 2") for s in at.subheader)
+    assert _specs(at)  # the learning curves at least
+    assert any("no final results" in i.value for i in at.info)
