@@ -26,26 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_queries import EPOCHS, RUNS, seed  # noqa: E402
+from bench_queries import RUNS, open_store  # noqa: E402
 
 FIRST_BUDGET, SELECTION_BUDGET = 2.0, 0.5
 COMPARE = "pages/2_Compare.py"
-
-
-def _store(folder: Path) -> tuple[str, list[str]]:
-    from experiments import queries
-
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    existing = queries.runs_frame("bench-queries", tracking_uri=uri, max_results=1000)
-    if len(existing) >= RUNS:
-        ids = existing["run_id"].tolist()[:RUNS]
-        print(f"store {uri}: reusing {len(ids)} runs")
-    else:
-        start = time.perf_counter()
-        ids = seed(uri)
-        print(f"store {uri}: seeded {RUNS} runs x {EPOCHS} epochs "
-              f"in {time.perf_counter() - start:.1f} s")
-    return uri, ids
 
 
 def _measure(ids: list[str]) -> tuple[float, float]:
@@ -83,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = (args.store or Path(tempfile.mkdtemp(prefix="bench-compare-"))).resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    uri, ids = _store(folder)
+    uri, ids = open_store(folder)
     os.environ["MLFLOW_TRACKING_URI"] = uri
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.chdir(folder)

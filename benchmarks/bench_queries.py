@@ -52,6 +52,23 @@ def seed(uri: str) -> list[str]:
     return ids
 
 
+def open_store(folder: Path) -> tuple[str, list[str]]:
+    """The store in ``folder`` with its 200 seeded runs (seeding them if needed)."""
+    from experiments import queries
+
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    existing = queries.runs_frame("bench-queries", tracking_uri=uri, max_results=1000)
+    if len(existing) >= RUNS:
+        ids = existing["run_id"].tolist()[:RUNS]
+        print(f"store {uri}: reusing {len(ids)} runs")
+    else:
+        start = time.perf_counter()
+        ids = seed(uri)
+        print(f"store {uri}: seeded {RUNS} runs x {EPOCHS} epochs "
+              f"in {time.perf_counter() - start:.1f} s")
+    return uri, ids
+
+
 def timed(fn, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
@@ -73,15 +90,7 @@ def main() -> None:
     from experiments import queries
 
     client = MlflowClient(uri)
-    existing = queries.runs_frame("bench-queries", tracking_uri=uri, max_results=1000)
-    if len(existing) >= RUNS:
-        ids = existing["run_id"].tolist()[:RUNS]
-        print(f"store {uri}: reusing {len(ids)} runs")
-    else:
-        start = time.perf_counter()
-        ids = seed(uri)
-        print(f"store {uri}: seeded {RUNS} runs x {EPOCHS} epochs "
-              f"in {time.perf_counter() - start:.1f} s")
+    _, ids = open_store(folder)
 
     table = timed(lambda: queries.runs_frame("bench-queries", tracking_uri=uri, max_results=RUNS))
 

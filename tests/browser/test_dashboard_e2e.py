@@ -8,124 +8,42 @@ the run KILLED. Screenshots go to the test's folder and to /tmp/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path("/tmp/screenshots")
+from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+
 #: The live progress text once an epoch is done ("Epoch 1,234 / 200,000 · ...").
 PROGRESS = re.compile(r"Epoch [0-9,]+ / ")
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-def _require_browser() -> None:
-    """Skip outside CI when the browser is missing; fail in CI."""
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium at {CHROMIUM}")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    if missing:
-        message = f"browser test needs {' and '.join(missing)} (scripts/test.sh installs them)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """The dashboard served on a free port, with its own folder and MLflow store."""
-    _require_browser()
+    require_browser()
     work = tmp_path / "work"
     work.mkdir()
-    port = _free_port()
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
-           "NNCORE_SESSION_GRACE_S": "2",
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("streamlit did not start:\n" + (tmp_path / "server.log").read_text())
-        time.sleep(0.2)
-    yield url, work
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+           "NNCORE_SESSION_GRACE_S": "2"}
+    with serve_dashboard(work, tmp_path / "server.log", env) as url:
+        yield url, work
 
 
 @pytest.fixture
 def context(server):
     """A Chromium context whose every request must go to 127.0.0.1."""
-    from playwright.sync_api import sync_playwright
-
-    outside: list[str] = []
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    context = browser.new_context(viewport={"width": 1400, "height": 1500})
-
-    def guard(route):
-        host = route.request.url.split("/")[2] if "://" in route.request.url else ""
-        if route.request.url.startswith(("data:", "blob:")) or host.split(":")[0] == "127.0.0.1":
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    context.set_default_timeout(60_000)
-    yield context
-    context.close()
-    browser.close()
-    pw.stop()
-    assert not outside, f"requests left 127.0.0.1: {outside}"
+    with loopback_context({"width": 1400, "height": 1500}) as context:
+        context.set_default_timeout(60_000)
+        yield context
 
 
 def _shot(page, tmp_path: Path, name: str) -> None:
-    folder = tmp_path / "screenshots"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path))
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, SHOTS / path.name)
+    save_shot(page, tmp_path, f"{name}.png")
 
 
 def _runs(work: Path):
