@@ -397,30 +397,6 @@ class _NeuralNetBase(BaseEstimator):
         check_is_fitted(self)
         return [layer.b for layer in self.model_.layers]
 
-    # ----------------------------------------------------------------- pickling
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle the network as its config and arrays, so its parameter views survive."""
-        state = dict(super().__getstate__())
-        model = state.get("model_")
-        if isinstance(model, nncore.Sequential):
-            state["model_"] = {
-                "config": model.get_config(),
-                "arrays": {k: v.copy() for k, v in model.state_dict().items()},
-                "rng": model.rng,
-            }
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Rebuild the network written by :meth:`__getstate__`."""
-        state = dict(state)
-        spec = state.get("model_")
-        if isinstance(spec, dict) and "config" in spec:
-            model = nncore.Sequential.from_config(spec["config"], seed=0)
-            model.load_state_dict(spec["arrays"])
-            model.rng = spec["rng"]
-            state["model_"] = model
-        super().__setstate__(state)
-
 
 class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
     """A neural network classifier trained by nncore, with ``MLPClassifier``'s parameters.
