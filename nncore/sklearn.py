@@ -129,7 +129,7 @@ class _Monitor(nncore.Callback):
 
 
 class _NeuralNetBase(BaseEstimator):
-    """Shared parameters, training and pickling of the two estimators (internal)."""
+    """Shared parameters and training of the two estimators (internal)."""
 
     _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
