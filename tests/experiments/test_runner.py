@@ -369,23 +369,6 @@ def test_a_failure_while_saving_the_run_fails_it(make_spec, experiment_name, cli
     )
 
 
-class HostStopsTheScript(BaseException):
-    """Like Streamlit's StopException: raised into a script its host wants to end."""
-
-
-def test_a_host_stopping_the_script_ends_the_run_killed(make_spec, experiment_name,
-                                                         client) -> None:
-    def stop(epoch: int, logs: dict) -> None:
-        if epoch == 3:
-            raise HostStopsTheScript
-
-    with pytest.raises(HostStopsTheScript):
-        train(make_spec("xor", epochs=50), experiment=experiment_name, callbacks=[stop])
-    (run,) = _runs(client, experiment_name)
-    assert run.info.status == "KILLED"
-    assert run.data.tags["stop_reason"] == "interrupted (HostStopsTheScript)"
-
-
 def test_a_preloaded_dataset_must_match_the_spec(make_spec) -> None:
     spec = make_spec("xor")
     other = make_spec("xor", dataset_params={"noise": 0.3}).dataset.load()
@@ -395,15 +378,26 @@ def test_a_preloaded_dataset_must_match_the_spec(make_spec) -> None:
     assert result.dataset.params["noise"] == spec.dataset.params["noise"]
 
 
-def test_ctrl_c_during_training_ends_the_run_killed(make_spec, experiment_name, client) -> None:
+class HostStopsTheScript(BaseException):
+    """Like Streamlit's StopException: raised into a script its host wants to end."""
+
+
+@pytest.mark.parametrize(
+    ("interruption", "reason"),
+    [(KeyboardInterrupt, "interrupted (Ctrl+C)"),
+     (HostStopsTheScript, "interrupted (HostStopsTheScript)")],
+)
+def test_an_interruption_during_training_ends_the_run_killed(
+    interruption, reason, make_spec, experiment_name, client
+) -> None:
     def interrupt(epoch: int, logs: dict) -> None:
         if epoch == 4:
-            raise KeyboardInterrupt
+            raise interruption
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(interruption):
         train(make_spec("xor", epochs=50), experiment=experiment_name, callbacks=[interrupt])
     (run,) = _runs(client, experiment_name)
     assert run.info.status == "KILLED"
-    assert run.data.tags["stop_reason"] == "interrupted (Ctrl+C)"
+    assert run.data.tags["stop_reason"] == reason
     steps = [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")]
     assert steps == [1, 2, 3, 4]
