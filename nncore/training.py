@@ -262,57 +262,56 @@ def fit(
         "epochs": epochs, "batch_size": batch_size, "n_samples": n, "loss": loss_fn.name,
         "optimizer": opt.get_config(), "l2": l2, "has_validation": validation is not None,
     }
-    # Overflow on the way to a divergence is reported by TrainingDiverged, not as warnings.
-    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     try:
-        errstate.__enter__()
         for cb in callbacks:
             cb.on_train_begin(model, run_params)
-        for epoch in range(1, epochs + 1):
-            if reshuffle:
-                order = rng.permutation(n)
-                np.take(X, order, axis=0, out=Xs)
-                np.take(Y, order, axis=0, out=Ys)
-                if Ls is not None:
-                    np.take(labels, order, axis=0, out=Ls)
-            loss_sum = metric_sum = 0.0
-            seen = 0
-            for batch, start in enumerate(starts):
-                Xb = Xs[start : start + bs]
-                Yb = Ys[start : start + bs]
-                m = Xb.shape[0]
-                A = workspace.forward(Xb)
-                loss_sum += loss_fn.value(A, Yb) * m
-                metric_sum += count_metric(A, Yb, None if Ls is None else Ls[start : start + bs])
-                workspace.backward(Xb, Yb, loss_fn)
-                for W, dW in l2_pairs:
-                    dW += l2 * W
-                opt.step(params, grads)
-                seen += m
-                if batch_callbacks:
-                    batch_logs = {"epoch": epoch, "size": m}
-                    for cb in batch_callbacks:
-                        cb.on_batch_end(model, batch, batch_logs)
+        # Overflow on the way to a divergence is reported by TrainingDiverged, not warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(1, epochs + 1):
+                if reshuffle:
+                    order = rng.permutation(n)
+                    np.take(X, order, axis=0, out=Xs)
+                    np.take(Y, order, axis=0, out=Ys)
+                    if Ls is not None:
+                        np.take(labels, order, axis=0, out=Ls)
+                loss_sum = metric_sum = 0.0
+                seen = 0
+                for batch, start in enumerate(starts):
+                    Xb = Xs[start : start + bs]
+                    Yb = Ys[start : start + bs]
+                    m = Xb.shape[0]
+                    A = workspace.forward(Xb)
+                    loss_sum += loss_fn.value(A, Yb) * m
+                    Lb = None if Ls is None else Ls[start : start + bs]
+                    metric_sum += count_metric(A, Yb, Lb)
+                    workspace.backward(Xb, Yb, loss_fn)
+                    for W, dW in l2_pairs:
+                        dW += l2 * W
+                    opt.step(params, grads)
+                    seen += m
+                    if batch_callbacks:
+                        batch_logs = {"epoch": epoch, "size": m}
+                        for cb in batch_callbacks:
+                            cb.on_batch_end(model, batch, batch_logs)
+                    if model.stop_training:
+                        break
+                logs = {
+                    "train_loss": loss_sum / seen,
+                    f"train_{name}": finish_metric(name, metric_sum, seen, n_outputs),
+                }
+                _guard_divergence(epoch, logs["train_loss"], params, last_good, opt, history)
+                if validation is not None:
+                    scores = model.score_encoded(validation[0], validation[1], loss_fn)
+                    logs["val_loss"] = scores["loss"]
+                    logs[f"val_{name}"] = scores[name]
+                history.append(epoch, logs)
+                for cb in callbacks:
+                    cb.on_epoch_end(model, epoch, logs)
                 if model.stop_training:
+                    history.stopped_early = True
+                    history.stop_reason = model.stop_reason or "stopped by a callback"
                     break
-            logs = {
-                "train_loss": loss_sum / seen,
-                f"train_{name}": finish_metric(name, metric_sum, seen, n_outputs),
-            }
-            _guard_divergence(epoch, logs["train_loss"], params, last_good, opt, history)
-            if validation is not None:
-                scores = model.score_encoded(validation[0], validation[1], loss_fn)
-                logs["val_loss"] = scores["loss"]
-                logs[f"val_{name}"] = scores[name]
-            history.append(epoch, logs)
-            for cb in callbacks:
-                cb.on_epoch_end(model, epoch, logs)
-            if model.stop_training:
-                history.stopped_early = True
-                history.stop_reason = model.stop_reason or "stopped by a callback"
-                break
     finally:
-        errstate.__exit__(None, None, None)
         for cb in callbacks:
             cb.on_train_end(model, history)
     return history
