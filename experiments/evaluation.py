@@ -7,18 +7,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import nncore
 from experiments.datasets import Dataset
 from experiments.prediction import predict_frame
 
 __all__ = ["decision_grid", "evaluate_model", "predict_frame"]
 
 
-def _is_perceptron(model: Any) -> bool:
-    return type(model).__name__ == "Perceptron"
-
-
 def evaluate_model(model: Any, dataset: Dataset) -> dict[str, float]:
     """Loss and accuracy (or RMSE in the target's units) on both splits.
+
+    Parameters
+    ----------
+    model : nncore.Sequential or nncore.Perceptron
+        A trained model.
+    dataset : Dataset
+        The data it was trained on (its preprocessing converts RMSE to the
+        target's units, :meth:`TargetEncoding.rmse_in_target_units`).
 
     Returns
     -------
@@ -27,19 +32,16 @@ def evaluate_model(model: Any, dataset: Dataset) -> dict[str, float]:
         (classification) or ``train_rmse``/``val_rmse`` (regression). A perceptron
         has no loss: accuracies only.
     """
-    import nncore
-
+    target = dataset.preprocessor.target
     out: dict[str, float] = {}
     for split, X, y in (("train", dataset.X_train, dataset.y_train),
                         ("val", dataset.X_val, dataset.y_val)):
-        if _is_perceptron(model):
+        if isinstance(model, nncore.Perceptron):
             out[f"{split}_accuracy"] = float(nncore.accuracy(y, model.predict(X)))
             continue
-        scores = model.evaluate(X, y)
-        for key, value in scores.items():
-            if key == "rmse":
-                value = value * dataset.preprocessor.target.scale
-            out[f"{split}_{key}"] = float(value)
+        for key, value in model.evaluate(X, y).items():
+            out[f"{split}_{key}"] = (target.rmse_in_target_units(value) if key == "rmse"
+                                     else float(value))
     return out
 
 

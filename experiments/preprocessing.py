@@ -147,6 +147,30 @@ class TargetEncoding:
     shift: float = 0.0
     scale: float = 1.0
 
+    def rmse_in_target_units(self, rmse: float) -> float:
+        """An RMSE of the network's (standardised) outputs, in the target's units.
+
+        The network predicts ``(y - shift) / scale``, so its errors are ``scale``
+        times smaller than the target's: this is the one place that undoes it (the
+        runner's per-epoch logs and :func:`experiments.evaluation.evaluate_model`
+        both call it). Classification targets have ``scale = 1``.
+
+        Parameters
+        ----------
+        rmse : float
+            Root mean squared error of the network's outputs.
+
+        Returns
+        -------
+        float
+            ``rmse * scale``.
+
+        >>> target = TargetEncoding("price", "regression", shift=100.0, scale=30.0)
+        >>> target.rmse_in_target_units(0.5)
+        15.0
+        """
+        return float(rmse) * self.scale
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

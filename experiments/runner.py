@@ -23,6 +23,7 @@ import nncore
 from experiments.datasets import Dataset
 from experiments.errors import ExperimentError, SpecError
 from experiments.evaluation import decision_grid, evaluate_model
+from experiments.preprocessing import TargetEncoding
 from experiments.spec import RunSpec
 from experiments.tracking import MetricsLogger, RunTracker, redact_uri, resolve_tracking_uri
 
@@ -76,7 +77,7 @@ class RunResult:
     model : nncore.Sequential or nncore.Perceptron
         The trained model (best weights when early stopping restored them).
     history : nncore.History
-        Per-epoch metrics at full resolution.
+        Per-epoch metrics at full resolution (RMSE in the target's units).
     metrics : dict
         The returned model scored on both splits (``train_loss``, ``val_loss``,
         ``train_accuracy``, ``val_accuracy`` or ``*_rmse``), plus ``epochs``
@@ -194,7 +195,7 @@ def build_model(spec: RunSpec, dataset: Dataset) -> Any:
 
 def architecture(model: Any) -> str:
     """``"6-8-1"``: units per layer, inputs first."""
-    if type(model).__name__ == "Perceptron":
+    if isinstance(model, nncore.Perceptron):
         return f"{model.n_inputs}-1 perceptron"
     return "-".join(str(n) for n in [model.n_inputs, *(layer.n_units for layer in model.layers)])
 
@@ -214,18 +215,36 @@ def _run_name(spec: RunSpec) -> str:
 # --------------------------------------------------------------------------- callbacks
 
 
+class _TargetUnits(nncore.Callback):
+    """Rewrites the epoch's ``*_rmse`` logs in the target's units, in place.
+
+    The network of a regression task predicts standardised targets, so nncore
+    measures RMSE in standard deviations of the target. This is the first callback
+    handed to nncore: every later callback (MLflow logging, early stopping, a
+    caller's live chart or progress line) and the ``History``, which records the
+    logs after all callbacks ran, see the same numbers, in the target's units.
+    """
+
+    def __init__(self, target: TargetEncoding) -> None:
+        self.target = target
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        for key, value in logs.items():
+            if key.endswith("_rmse"):
+                logs[key] = self.target.rmse_in_target_units(value)
+
+
 class _Logging(nncore.Callback):
     """Sends the epochs the :class:`MetricsLogger` picks to MLflow."""
 
-    def __init__(self, logger: MetricsLogger, rmse_scale: float) -> None:
+    def __init__(self, logger: MetricsLogger) -> None:
         self.logger = logger
-        self.rmse_scale = rmse_scale
 
     def on_train_begin(self, model: Any, params: dict) -> None:
         self.logger.begin(int(params.get("epochs", 1)))
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
-        self.logger.epoch(epoch, _in_target_units(logs, self.rmse_scale))
+        self.logger.epoch(epoch, logs)
 
     def on_train_end(self, model: Any, history: Any) -> None:
         # Sent with the run's last batch (RunTracker.end), or flushed there on failure.
@@ -264,12 +283,6 @@ class _FunctionCallback(nncore.Callback):
         self.fn(epoch, logs)
 
 
-def _in_target_units(logs: Mapping[str, float], scale: float) -> dict[str, float]:
-    if scale == 1.0:
-        return dict(logs)
-    return {k: (v * scale if k.endswith("_rmse") else v) for k, v in logs.items()}
-
-
 # --------------------------------------------------------------------------- train
 
 
@@ -304,8 +317,10 @@ def train(
         Who started the run (``"cli"``, ``"dashboard"``, ``"sweep"``); a tag.
     callbacks : sequence
         nncore callbacks, or functions ``fn(epoch, logs)``, called after every epoch
-        (a live chart, a progress bar). Setting ``model.stop_training = True``
-        from one stops the run; it then ends KILLED.
+        (a live chart, a progress bar). Their ``logs`` are what the history and
+        MLflow record: RMSE of a regression task is in the target's units.
+        Setting ``model.stop_training = True`` from one stops the run; it then
+        ends KILLED.
     stop_event : threading.Event, optional
         Set it (from another thread) to stop after the current epoch; the run ends
         KILLED, with the model trained so far logged.
@@ -349,7 +364,6 @@ def train(
     ds = dataset if dataset is not None else spec.dataset.load()
     model = build_model(spec, ds)
     t = spec.training
-    rmse_scale = ds.preprocessor.target.scale if ds.task == "regression" else 1.0
 
     early: _EarlyStopping | None = None
     fit_callbacks: list[nncore.Callback] = []
@@ -390,8 +404,9 @@ def train(
         except BaseException as e:
             tracker.end("FAILED", f"{type(e).__name__}: {e}")
             raise
-        fit_callbacks.insert(0, _Logging(MetricsLogger(tracker, max_points=max_points),
-                                         rmse_scale))
+        fit_callbacks.insert(0, _Logging(MetricsLogger(tracker, max_points=max_points)))
+    if ds.task == "regression":  # first: every other callback sees RMSE in target units
+        fit_callbacks.insert(0, _TargetUnits(ds.preprocessor.target))
 
     try:
         history = _fit(model, spec, ds, fit_callbacks)
@@ -408,8 +423,6 @@ def train(
                             tracker.run_id if tracker else None) from e
         raise
 
-    for key in [k for k in history.history if k.endswith("_rmse")]:
-        history.history[key] = [v * rmse_scale for v in history.history[key]]
     # Stopped by the stop event or a caller's callback (not by early stopping): KILLED.
     killed = history.stopped_early and not (early is not None and early.triggered)
     metrics = evaluate_model(model, ds)
