@@ -104,6 +104,33 @@ def test_live_callback_collects_epochs_grids_and_stops_on_request():
     assert isinstance(job.done, threading.Event)
 
 
+def test_the_live_view_sees_regression_rmse_as_recorded(store, tmp_path):
+    """The live chart's records are the run's history: RMSE in the target's units."""
+    import numpy as np
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 10, 100)
+    csv = tmp_path / "prices.csv"
+    pd.DataFrame({"x": x, "price": 200 + 10 * x + rng.normal(size=100)}).to_csv(csv,
+                                                                               index=False)
+    spec = RunSpec.from_dict({"dataset": {"name": "csv", "path": str(csv), "target": "price"},
+                              "model": {"hidden": [4]},
+                              "training": {"optimizer": "adam", "epochs": 12}})
+    job = TrainingJob(spec, spec.dataset.load(), store).start()
+    assert job.wait(120) and job.result is not None, job.error or job.failure
+    history = job.result.history
+    assert [r["epoch"] for r in job.records] == history.epochs
+    assert job.result.dataset.preprocessor.target.scale > 20
+    logged = MlflowClient(store).get_metric_history(job.result.run_id, "val_rmse")
+    for key in ("train_rmse", "val_rmse", "val_loss"):
+        np.testing.assert_allclose([r[key] for r in job.records], history.history[key],
+                                   rtol=0, atol=1e-9)
+    np.testing.assert_allclose([r["val_rmse"] for r in job.records],
+                               [m.value for m in logged], rtol=0, atol=1e-9)
+
+
 def test_recent_records_are_thinned_keeping_the_last():
     ds = load_dataset("moons", n_samples=40)
     job = TrainingJob(RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 40}}), ds,
