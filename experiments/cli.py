@@ -26,6 +26,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
+from experiments.formatting import format_duration
+
 __all__ = ["main"]
 
 EXIT_OK = 0
@@ -76,8 +78,9 @@ class ProgressBar:
         shown = "  ".join(f"{_short(k)} {v:.4g}" for k, v in logs.items()
                           if k in ("train_loss", "val_loss", "val_accuracy", "val_rmse"))
         width = len(str(self.total))
-        line = (f"epoch {epoch:>{width}}/{self.total} [{bar}] {frac:4.0%}  {shown}  "
-                f"{'ETA ' + _duration(eta) if epoch < self.total else _duration(elapsed)}")
+        when = ("ETA " + format_duration(eta) if epoch < self.total
+                else format_duration(elapsed))
+        line = f"epoch {epoch:>{width}}/{self.total} [{bar}] {frac:4.0%}  {shown}  {when}"
         with self._lock:
             if self.tty:
                 self.stream.write("\r" + line + "\x1b[K")
@@ -93,15 +96,6 @@ class ProgressBar:
 
 def _short(key: str) -> str:
     return key.replace("accuracy", "acc")
-
-
-def _duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, sec = divmod(int(seconds), 60)
-    return f"{minutes}m{sec:02d}s"
 
 
 def _parse_sets(items: Sequence[str]) -> dict[str, str]:
