@@ -40,6 +40,7 @@ import nncore
 from experiments import Dataset, ExperimentError, RunFailed, RunResult, RunSpec, train
 from experiments.evaluation import decision_grid
 from experiments.formatting import format_duration
+from experiments.frames import thin_positions
 
 __all__ = ["LiveCallback", "Progress", "Throttle", "TrainingJob", "live_interval"]
 
@@ -325,15 +326,14 @@ class TrainingJob:
         return Progress(epoch, self.total_epochs, elapsed, remaining)
 
     def recent_records(self, max_points: int = 300) -> list[dict[str, float]]:
-        """The epoch records, evenly thinned to at most ``max_points`` (last one kept)."""
+        """The epoch records, thinned to at most ``max_points`` for the live curves.
+
+        The rule of :func:`experiments.frames.thin` (evenly spaced, the first and the
+        last epoch kept), applied before the records become a frame so a long run's
+        redraw stays cheap.
+        """
         records = self.records[:]  # a snapshot: the worker keeps appending
-        n = len(records)
-        if n <= max_points:
-            return records
-        step = n / max_points
-        picked = [records[int(i * step)] for i in range(max_points - 1)]
-        picked.append(records[-1])
-        return picked
+        return [records[i] for i in thin_positions(len(records), max_points)]
 
     def points(self) -> pd.DataFrame:
         """The data as a tidy frame (made once per job, for the live boundary)."""

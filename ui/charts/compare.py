@@ -1,0 +1,311 @@
+"""Charts that compare runs over epochs: overlaid curves, seed bands, rankings, panels.
+
+* :func:`curves_chart` — learning curves of many runs overlaid (click a legend entry
+  to highlight a run, drag to zoom the epochs, hover for values), epoch or
+  wall-clock x, log scale;
+* :func:`bands_chart` — seed replicates as mean ± std bands;
+* :func:`at_epoch_chart` and :func:`replicate_chart` — runs (or replicate groups)
+  ranked by a metric at a chosen epoch, with ± std whiskers for groups;
+* :func:`side_by_side` — decision boundaries or confusion matrices of several runs
+  in one chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+
+from experiments.frames import lower_is_better, metric_title, thin
+from ui.charts.style import FIT_WIDTH, RUN_SCHEME
+
+__all__ = ["X_TITLES", "at_epoch_chart", "bands_chart", "curves_chart", "replicate_chart",
+           "side_by_side"]
+
+#: Titles of the x axes of learning curves.
+X_TITLES = {"step": "epoch", "elapsed_s": "wall-clock time (s)"}
+
+
+# --------------------------------------------------------------------------- curves
+
+
+def curves_chart(
+    history: pd.DataFrame,
+    metrics: str | Sequence[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    x: Literal["step", "elapsed_s"] = "step",
+    log_scale: bool = False,
+    max_points: int = 400,
+    height: int = 340,
+) -> alt.LayerChart:
+    """Learning curves of several runs overlaid, interactive.
+
+    Parameters
+    ----------
+    history : DataFrame
+        Tidy histories: ``run_id``, ``metric``, ``value`` and the ``x`` column
+        (``step``; ``elapsed_s`` from :func:`experiments.compare.add_elapsed`); a
+        ``raw`` column (from smoothing) is shown in the tooltip.
+    metrics : str or sequence of str
+        One metric (``val_loss``) or several (``["val_loss", "train_loss"]``: the
+        first solid, the others dashed).
+    labels : mapping, optional
+        Run id -> legend label (default the run id).
+    x : {"step", "elapsed_s"}
+        Epochs or seconds since the run's first point.
+    log_scale : bool
+        Logarithmic y axis (losses spanning decades).
+    max_points : int
+        Most points per curve drawn (:func:`experiments.frames.thin` per run and
+        metric: evenly spaced, the first and the last kept).
+    height : int
+        Plot height in pixels; the width follows the container.
+
+    Returns
+    -------
+    alt.LayerChart
+        Layers: ``line`` marks coloured by run (clicking the legend highlights
+        runs: param ``pick``; dragging zooms the x axis: param ``zoom``), ``point``
+        marks shown at the x nearest the pointer (param ``hover``) with run, x,
+        value in the tooltip, and a dashed ``rule`` at that x.
+    """
+    wanted = [metrics] if isinstance(metrics, str) else list(metrics)
+    data = history[history["metric"].isin(wanted)].copy()
+    names = dict(labels or {})
+    data["run"] = [names.get(r, r) for r in data["run_id"]]
+    if log_scale:
+        data = data[data["value"] > 0]
+    data = thin(data, x, max_points, by=["run_id", "metric"])
+    cols = ["run", "metric", x, "value"] + (["raw"] if "raw" in data.columns else [])
+    data = data[cols]
+    runs = list(dict.fromkeys(data["run"]))
+    pick = alt.selection_point(name="pick", fields=["run"], bind="legend")
+    zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
+    hover = alt.selection_point(name="hover", fields=[x], nearest=True, on="pointerover",
+                                clear="pointerout", empty=False)
+    y_title = metric_title(wanted[0]) if len(wanted) == 1 else ", ".join(
+        metric_title(m) for m in wanted)
+    x_enc = alt.X(f"{x}:Q", title=X_TITLES.get(x, x),
+                  axis=alt.Axis(format="d" if x == "step" else "~s", tickMinStep=1))
+    y_enc = alt.Y("value:Q", title=y_title,
+                  scale=alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False))
+    color = alt.Color("run:N", title="run", sort=runs, scale=alt.Scale(scheme=RUN_SCHEME),
+                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=320,
+                                        symbolType="stroke", symbolStrokeWidth=3))
+    base = alt.Chart(data).encode(x=x_enc, y=y_enc, color=color)
+    line_enc: dict[str, Any] = {
+        "opacity": alt.condition(pick, alt.value(0.95), alt.value(0.1)),
+        "strokeWidth": alt.condition(pick, alt.value(2.2), alt.value(1.2)),
+        "detail": "metric:N",
+    }
+    if len(wanted) > 1:
+        line_enc["strokeDash"] = alt.StrokeDash(
+            "metric:N", sort=wanted, title="metric",
+            scale=alt.Scale(domain=wanted, range=[[1, 0], [5, 3], [2, 2], [8, 2, 2, 2]]),
+            legend=alt.Legend(orient="top", labelExpr=_metric_label_expr(wanted)))
+    lines = base.mark_line().encode(**line_enc).add_params(pick, zoom)
+    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("metric:N"),
+               alt.Tooltip(f"{x}:Q", title=X_TITLES.get(x, x), format=".0f" if x == "step"
+                           else ".1f"),
+               alt.Tooltip("value:Q", format=".4f")]
+    if "raw" in data.columns:
+        tooltip.append(alt.Tooltip("raw:Q", title="unsmoothed", format=".4f"))
+    points = base.mark_point(filled=True, size=48).encode(
+        opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
+        tooltip=tooltip,
+    ).add_params(hover)
+    rule = alt.Chart(data).mark_rule(color="#999", strokeDash=[3, 3]).encode(
+        x=f"{x}:Q").transform_filter(hover)
+    return alt.layer(lines, points, rule).properties(height=height, autosize=FIT_WIDTH)
+
+
+def _metric_label_expr(metrics: Sequence[str]) -> str:
+    parts = [f"datum.label == '{m}' ? '{metric_title(m)}'" for m in metrics]
+    return " : ".join(parts) + " : datum.label"
+
+
+def bands_chart(
+    bands: pd.DataFrame,
+    metric: str,
+    *,
+    x: str = "step",
+    log_scale: bool = False,
+    height: int = 320,
+) -> alt.LayerChart:
+    """Seed replicates: the mean curve of each group with a ± 1 std band.
+
+    Parameters
+    ----------
+    bands : DataFrame
+        From :func:`experiments.compare.replicate_bands`: ``group``, ``metric``, ``x``,
+        ``mean``, ``std``, ``lower``, ``upper``, ``n``.
+    metric : str
+        Which metric to draw.
+    x : str
+        The x column.
+    log_scale : bool
+        Logarithmic y axis.
+    height : int
+        Plot height in pixels.
+
+    Returns
+    -------
+    alt.LayerChart
+        An ``area`` layer (``lower`` to ``upper``, translucent) and a ``line`` layer
+        (``mean``), both coloured by group; the legend highlights a group (param
+        ``group_pick``) and dragging zooms the x axis.
+    """
+    data = bands[bands["metric"] == metric].drop(columns="metric")
+    if log_scale:
+        data = data[data["lower"] > 0]
+    groups = list(dict.fromkeys(data["group"]))
+    pick = alt.selection_point(name="group_pick", fields=["group"], bind="legend")
+    zoom = alt.selection_interval(name="band_zoom", bind="scales", encodings=["x"])
+    color = alt.Color("group:N", title="settings (replicates pooled)", sort=groups,
+                      scale=alt.Scale(scheme=RUN_SCHEME),
+                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
+    x_enc = alt.X(f"{x}:Q", title=X_TITLES.get(x, x), axis=alt.Axis(format="d"))
+    scale = alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False)
+    base = alt.Chart(data).encode(x=x_enc, color=color)
+    area = base.mark_area().encode(
+        y=alt.Y("lower:Q", title=f"{metric_title(metric)} (mean ± std)", scale=scale),
+        y2="upper:Q",
+        opacity=alt.condition(pick, alt.value(0.22), alt.value(0.03)),
+    )
+    line = base.mark_line(strokeWidth=2.2).encode(
+        y=alt.Y("mean:Q", scale=scale),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip(f"{x}:Q", title=X_TITLES.get(x, x)),
+                 alt.Tooltip("mean:Q", format=".4f"), alt.Tooltip("std:Q", format=".4f"),
+                 alt.Tooltip("n:Q", title="runs")],
+    ).add_params(pick, zoom)
+    return alt.layer(area, line).properties(height=height, autosize=FIT_WIDTH)
+
+
+# --------------------------------------------------------------------------- at an epoch
+
+
+def at_epoch_chart(values: pd.DataFrame, metric: str, *, label: str = "run",
+                   height: int | None = None) -> alt.LayerChart:
+    """Runs ranked by one metric at the chosen epoch (best on top).
+
+    Parameters
+    ----------
+    values : DataFrame
+        One row per run: ``label``, ``epoch`` and ``metric`` (from
+        :func:`experiments.compare.values_at`).
+    metric : str
+        The metric column.
+    label : str
+        The run label column.
+    height : int, optional
+        Plot height; default 26 px per run.
+
+    Returns
+    -------
+    alt.LayerChart
+        Horizontal ``bar`` marks sorted best first (lowest loss / highest accuracy,
+        :func:`experiments.frames.lower_is_better`), with the values written at the
+        bars' ends (``text``).
+    """
+    data = values[[label, "epoch", metric]].dropna(subset=[metric]).copy()
+    data = data.sort_values(metric, ascending=lower_is_better(metric))
+    order = data[label].tolist()
+    base = alt.Chart(data).encode(
+        y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(f"{metric}:Q", title=metric_title(metric),
+                scale=alt.Scale(zero="accuracy" in metric)),
+        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip("epoch:Q"),
+                 alt.Tooltip(f"{metric}:Q", format=".4f")],
+    )
+    bars = base.mark_bar(color="#4c78a8", cornerRadiusEnd=3, height={"band": 0.7})
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        text=alt.Text(f"{metric}:Q", format=".4f"))
+    return alt.layer(bars, text).properties(height=height or max(80, 26 * len(data)),
+                                            autosize=FIT_WIDTH)
+
+
+def replicate_chart(summary: pd.DataFrame, metric: str, *, height: int | None = None
+                    ) -> alt.LayerChart:
+    """Replicate groups ranked by a metric's mean, with ± 1 std whiskers.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        From :func:`experiments.compare.replicate_summary`: ``group``, ``n``,
+        ``<metric>_mean`` and ``<metric>_std``.
+    metric : str
+        The metric.
+    height : int, optional
+        Plot height; default 30 px per group.
+
+    Returns
+    -------
+    alt.LayerChart
+        ``rule`` whiskers (mean - std to mean + std), ``point`` means, best first, and
+        the number of runs of each group as ``text``.
+    """
+    mean, std = f"{metric}_mean", f"{metric}_std"
+    data = summary[["group", "n", mean, std]].copy()
+    data["lower"] = data[mean] - data[std]
+    data["upper"] = data[mean] + data[std]
+    data = data.sort_values(mean, ascending=lower_is_better(metric))
+    order = data["group"].tolist()
+    base = alt.Chart(data).encode(
+        y=alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("n:Q", title="runs"),
+                 alt.Tooltip(f"{mean}:Q", title="mean", format=".4f"),
+                 alt.Tooltip(f"{std}:Q", title="std", format=".4f")],
+    )
+    whiskers = base.mark_rule(strokeWidth=2, color="#4c78a8").encode(
+        x=alt.X("lower:Q", title=f"{metric_title(metric)} (mean ± std)",
+                scale=alt.Scale(zero=False)),
+        x2="upper:Q")
+    points = base.mark_point(filled=True, size=80, color="#4c78a8").encode(x=f"{mean}:Q")
+    counts = base.transform_calculate(runs="'n = ' + datum.n").mark_text(
+        align="left", dx=8, dy=-9, fontSize=10, color="#555").encode(x=f"{mean}:Q",
+                                                                     text="runs:N")
+    return alt.layer(whiskers, points, counts).properties(
+        height=height or max(80, 30 * len(data)), autosize=FIT_WIDTH)
+
+
+# --------------------------------------------------------------------------- small multiples
+
+
+def side_by_side(charts: Sequence[tuple[str, alt.TopLevelMixin]], *, columns: int = 3,
+                 width: int = 260, height: int = 240) -> alt.ConcatChart:
+    """Several per-run charts (decision boundaries, confusion matrices) in a grid.
+
+    Parameters
+    ----------
+    charts : sequence of (title, chart)
+        Charts from :func:`ui.charts.boundary.boundary_chart` or
+        :func:`ui.charts.model.confusion_matrix` (their own ``autosize`` is dropped:
+        Vega-Lite allows it only at the top level).
+    columns : int
+        Charts per row.
+    width, height : int
+        Size of each panel in pixels.
+
+    Returns
+    -------
+    alt.ConcatChart
+        Panels titled by run, sharing nothing but the layout; classes keep their
+        colours in every panel. Drawn as SVG in the browser (``usermeta``), whatever
+        the number of grid cells.
+    """
+    panels = []
+    for title, chart in charts:
+        panel = chart.copy(deep=True)
+        panel.autosize = alt.Undefined
+        panels.append(panel.properties(width=width, height=height,
+                                       title=alt.TitleParams(title, fontSize=12)))
+    grid = alt.concat(*panels, columns=columns).resolve_scale(color="independent")
+    # Streamlit draws a chart whose datasets hold more than 2,000 rows on a canvas
+    # unless the spec names a renderer; a 50 x 50 boundary grid is 2,500 cells, so
+    # the panels would silently switch to canvas (no SVG to export or inspect).
+    # Ask for SVG: a few thousand rects per panel draw quickly.
+    return grid.properties(usermeta={"embedOptions": {"renderer": "svg"}})
