@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_TRACKING_URI",
     "MetricsLogger",
     "RunTracker",
+    "absolute_sqlite_uri",
     "check_tracking_uri",
     "git_commit",
     "redact_uri",
@@ -113,10 +114,30 @@ def redact_uri(uri: str) -> str:
 
 
 def sqlite_path(uri: str) -> Path | None:
-    """The database file of a ``sqlite:`` URI (None for other schemes or in-memory)."""
+    """The database file of a ``sqlite:`` URI (None for other schemes or in-memory).
+
+    The one parser of SQLite store URIs: ``sqlite:///relative.db`` names a file
+    relative to the working folder, ``sqlite:////abs/m.db`` an absolute one; a
+    ``?query`` (driver options) is not part of the path.
+
+    Parameters
+    ----------
+    uri : str
+        A tracking URI.
+
+    Returns
+    -------
+    Path or None
+        The file, relative or absolute as written.
+
+    >>> sqlite_path("sqlite:///mlflow.db"), sqlite_path("sqlite:////tmp/m.db?timeout=5")
+    (PosixPath('mlflow.db'), PosixPath('/tmp/m.db'))
+    >>> sqlite_path("sqlite:///:memory:") is None and sqlite_path("http://host") is None
+    True
+    """
     if not uri.startswith("sqlite:"):
         return None
-    path = uri[len("sqlite:"):]
+    path = uri[len("sqlite:"):].partition("?")[0]
     if path.startswith("///"):
         path = path[3:]  # sqlite:///relative.db and sqlite:////absolute.db
     elif path.startswith("//"):
@@ -124,6 +145,29 @@ def sqlite_path(uri: str) -> Path | None:
     if path in ("", ":memory:"):
         return None
     return Path(path)
+
+
+def absolute_sqlite_uri(uri: str) -> str:
+    """``sqlite:///mlflow.db`` as ``sqlite:////abs/folder/mlflow.db``; other URIs unchanged.
+
+    A command or link that names the store then works from any folder.
+
+    Parameters
+    ----------
+    uri : str
+        A tracking URI.
+
+    Returns
+    -------
+    str
+        The same store, with a relative SQLite path resolved against the working
+        folder (a ``?query`` is kept).
+    """
+    db = sqlite_path(uri)
+    if db is None or db.is_absolute():
+        return uri
+    query = uri.partition("?")[2]
+    return f"sqlite:///{db.resolve()}" + (f"?{query}" if query else "")
 
 
 def check_tracking_uri(tracking_uri: str, timeout: float = 3.0) -> None:
@@ -181,10 +225,7 @@ def ui_command(tracking_uri: str, experiment_id: str | None = None,
         if experiment_id and run_id:
             return f"open {base}/#/experiments/{experiment_id}/runs/{run_id}"
         return f"open {base}"
-    db = sqlite_path(tracking_uri)
-    if db is not None and not db.is_absolute():
-        tracking_uri = f"sqlite:///{db.resolve()}"
-    return f"mlflow ui --backend-store-uri {redact_uri(tracking_uri)}"
+    return f"mlflow ui --backend-store-uri {redact_uri(absolute_sqlite_uri(tracking_uri))}"
 
 
 def run_page(experiment_id: str, run_id: str, base: str = "http://127.0.0.1:5000") -> str:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from experiments import Dataset, load_dataset
 from experiments.queries import runs_frame
+from experiments.tracking import sqlite_path
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "nncore-dashboard-uploads"
 
@@ -109,11 +110,8 @@ def store_has_runs(tracking_uri: str) -> bool:
     Avoids creating an empty database (seconds of schema migrations) just to say
     that there is nothing to show.
     """
-    if tracking_uri.startswith("sqlite:///"):
-        path = tracking_uri[len("sqlite:///"):]
-        if path and path != ":memory:" and not Path(path).exists():
-            return False
-    return True
+    db = sqlite_path(tracking_uri)
+    return db is None or db.exists()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

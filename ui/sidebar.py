@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import streamlit as st
 
 from experiments.tracking import redact_uri, resolve_tracking_uri, ui_command
 from ui import keys
 
-#: Pages by name, for ``st.page_link`` and ``st.switch_page``.
-HOME = "dashboard.py"
+#: The Train page, for ``st.page_link`` and ``st.switch_page``.
 TRAIN = "pages/1_Train.py"
-
-
-def absolute_uri(uri: str) -> str:
-    """``sqlite:///mlflow.db`` as ``sqlite:////abs/folder/mlflow.db``; other URIs unchanged.
-
-    The MLflow UI command then works from any folder.
-    """
-    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        path = uri[len("sqlite:///"):]
-        if path and path != ":memory:" and not os.path.isabs(path):
-            return "sqlite:///" + str(Path(path).resolve())
-    return uri
 
 
 def mlflow_ui_command(uri: str, experiment_id: str | None = None,
                       run_id: str | None = None) -> str:
-    """The exact command (or address) that opens the MLflow UI on the store ``uri``."""
-    command = ui_command(absolute_uri(uri), experiment_id, run_id)
+    """The exact command (or address) that opens the MLflow UI on the store ``uri``.
+
+    A relative SQLite path is made absolute (:func:`experiments.tracking.ui_command`),
+    so the command works from any folder.
+
+    Parameters
+    ----------
+    uri : str
+        The tracking store.
+    experiment_id, run_id : str, optional
+        A run to open (a tracking server's address points at it).
+
+    Returns
+    -------
+    str
+        ``mlflow ui --backend-store-uri ... --port 5000`` or ``open <address>``.
+    """
+    command = ui_command(uri, experiment_id, run_id)
     if command.startswith("mlflow ui"):
         command += " --port 5000"
     return command

@@ -10,7 +10,7 @@ import pytest
 from experiments import RunSpec, load_dataset
 from ui import keys, state
 from ui.live import LiveCallback, Progress, Throttle, TrainingJob
-from ui.sidebar import absolute_uri, mlflow_ui_command
+from ui.sidebar import mlflow_ui_command
 
 SPECS = [
     state.DEFAULT_SPEC,
@@ -142,7 +142,6 @@ def test_recent_records_are_thinned_keeping_the_last():
 
 def test_mlflow_ui_command_names_the_store_absolutely(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert absolute_uri("sqlite:///mlflow.db") == f"sqlite:///{tmp_path / 'mlflow.db'}"
     assert mlflow_ui_command("sqlite:///mlflow.db") == (
         f"mlflow ui --backend-store-uri sqlite:///{tmp_path / 'mlflow.db'} --port 5000")
     assert mlflow_ui_command("http://127.0.0.1:5005", "1", "abc") == (

@@ -12,9 +12,11 @@ from experiments import TrackingError
 from experiments.tracking import (
     MetricsLogger,
     RunTracker,
+    absolute_sqlite_uri,
     check_tracking_uri,
     redact_uri,
     resolve_tracking_uri,
+    sqlite_path,
     ui_command,
 )
 
@@ -80,6 +82,32 @@ def test_old_file_store_is_refused(monkeypatch) -> None:
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
     with pytest.raises(TrackingError, match="refuses the old file store"):
         check_tracking_uri("./mlruns")
+
+
+@pytest.mark.parametrize(
+    ("uri", "path"),
+    [
+        ("sqlite:///mlflow.db", "mlflow.db"),
+        ("sqlite:///runs/m.db", "runs/m.db"),
+        ("sqlite:////tmp/x/mlflow.db", "/tmp/x/mlflow.db"),
+        ("sqlite:////tmp/x/mlflow.db?timeout=20", "/tmp/x/mlflow.db"),
+        ("sqlite:///:memory:", None),
+        ("sqlite://", None),
+        ("http://127.0.0.1:5000", None),
+        ("postgresql://u@db/mlflow", None),
+    ],
+)
+def test_sqlite_path_is_the_one_parser_of_sqlite_uris(uri: str, path: str | None) -> None:
+    assert sqlite_path(uri) == (None if path is None else Path(path))
+
+
+def test_absolute_sqlite_uri(tmp_path: Path) -> None:  # the working folder is tmp_path
+    here = Path.cwd().resolve()
+    assert absolute_sqlite_uri("sqlite:///mlflow.db") == f"sqlite:///{here}/mlflow.db"
+    assert absolute_sqlite_uri("sqlite:///a/m.db?timeout=5") == f"sqlite:///{here}/a/m.db?timeout=5"
+    for unchanged in ("sqlite:////abs/m.db", "sqlite:///:memory:", "http://h:5000",
+                      "postgresql://u@db/mlflow"):
+        assert absolute_sqlite_uri(unchanged) == unchanged
 
 
 def test_ui_command() -> None:
