@@ -1,6 +1,6 @@
 """Predicting from raw columns with an nncore model and its fitted preprocessing.
 
-Imports only numpy and pandas (the MLflow pyfunc model and the dashboard share it).
+Imports only numpy, pandas and nncore (the MLflow pyfunc model and the dashboard share it).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import nncore
 from experiments.preprocessing import Preprocessor
 
 __all__ = ["predict_frame"]
@@ -45,7 +46,7 @@ def predict_frame(model: Any, preprocessor: Preprocessor, frame: Any) -> pd.Data
         )
     labels = list(target.labels)
     out = pd.DataFrame(index=range(len(X)))
-    if type(model).__name__ == "Perceptron":  # hard decisions only, no probabilities
+    if isinstance(model, nncore.Perceptron):  # hard decisions only, no probabilities
         idx = np.asarray(model.predict(X), dtype=np.int64)
         out["prediction"] = _take(labels, idx)
         return out
