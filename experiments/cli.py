@@ -32,7 +32,6 @@ __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 

@@ -13,7 +13,6 @@ preprocessing on the training split only and returns a :class:`Dataset`.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -347,14 +346,6 @@ class Dataset:
         if all(isinstance(v, int) for v in labels):
             return values.astype(np.int64)
         return values
-
-    @property
-    def digest(self) -> str:
-        """A short content hash of the arrays (equal data, equal digest)."""
-        h = hashlib.sha256()
-        for arr in (self.X_train, self.y_train, self.X_val, self.y_val):
-            h.update(np.ascontiguousarray(arr).tobytes())
-        return h.hexdigest()[:16]
 
     def summary(self) -> str:
         """One line: name, sizes, task."""

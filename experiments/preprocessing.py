@@ -11,7 +11,6 @@ at serving time.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -419,8 +418,3 @@ def _raise_missing(values: pd.Series, name: str) -> None:
     rows = np.flatnonzero(values.isna().to_numpy())
     shown = ", ".join(str(r) for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
     raise ValueError(f"column {name!r} has {len(rows)} missing value(s) at row(s) {shown}")
-
-
-def is_finite_number(value: Any) -> bool:
-    """True for a real, finite int or float (bools excluded)."""
-    return _is_number_like(value) and math.isfinite(float(value))

@@ -43,10 +43,9 @@ def test_shapes_and_types(name: str) -> None:
 @pytest.mark.parametrize("name", BUILT_IN)
 def test_same_seed_same_data_other_seed_other_data(name: str) -> None:
     a, b, c = load_dataset(name, seed=1), load_dataset(name, seed=1), load_dataset(name, seed=2)
-    np.testing.assert_array_equal(a.X_train, b.X_train)
-    np.testing.assert_array_equal(a.y_val, b.y_val)
-    assert a.digest == b.digest
-    assert a.digest != c.digest
+    for part in ("X_train", "y_train", "X_val", "y_val"):
+        np.testing.assert_array_equal(getattr(a, part), getattr(b, part))
+    assert not np.array_equal(a.X_train, c.X_train) or not np.array_equal(a.X_val, c.X_val)
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
