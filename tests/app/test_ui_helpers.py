@@ -3,8 +3,6 @@ the live callback and the MLflow UI command."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from experiments import RunSpec, load_dataset
@@ -99,9 +97,12 @@ def test_live_callback_collects_epochs_grids_and_stops_on_request():
     assert model.stop_training
     assert model.stop_reason == "stopped because you left the Train page after epoch 2"
     assert not job.stop_event.is_set()
+    job.request_stop("the browser tab was closed")  # a later reason does not replace it
+    assert job.stop_reason == "stopped because you left the Train page"
     job.request_stop()  # the Stop button: experiments.train's own stop_event
     assert job.stop_event.is_set() and job.stopping
-    assert isinstance(job.done, threading.Event)
+    # Asking to stop does not end the job: only its worker does, once training returned.
+    assert job.running and not job.wait(0) and job.status == "RUNNING"
 
 
 def test_the_live_view_sees_regression_rmse_as_recorded(store, tmp_path):
