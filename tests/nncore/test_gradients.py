@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import nncore
 from nncore.activations import Tanh
-from tests.core.helpers import mlp
+from tests.nncore.helpers import mlp
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 OUTPUT_LOSS = [

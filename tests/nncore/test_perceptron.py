@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nncore
-from tests.core.helpers import XOR_X, XOR_Y
+from tests.nncore.helpers import XOR_X, XOR_Y
 
 
 @pytest.mark.parametrize(

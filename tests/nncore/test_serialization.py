@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nncore
-from tests.core.helpers import XOR_X, XOR_Y, mlp
+from tests.nncore.helpers import XOR_X, XOR_Y, mlp
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

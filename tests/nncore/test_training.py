@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nncore
-from tests.core.helpers import XOR_X, XOR_Y, admissions, mlp
+from tests.nncore.helpers import XOR_X, XOR_Y, admissions, mlp
 
 
 def test_xor_needs_a_hidden_layer_and_is_solved_with_one():

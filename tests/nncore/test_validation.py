@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nncore
-from tests.core.helpers import mlp
+from tests.nncore.helpers import mlp
 
 X = np.random.default_rng(0).normal(size=(10, 3))
 Y = np.arange(10) % 2

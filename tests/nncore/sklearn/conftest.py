@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.core.helpers import admissions as course_admissions
+from tests.nncore.helpers import admissions as course_admissions
 
 
 @pytest.fixture(scope="session")
