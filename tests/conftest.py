@@ -1,4 +1,8 @@
-"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (as MyGrad does)."""
+"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (as MyGrad does).
+
+This is the one place that registers and loads hypothesis profiles; a conftest further
+down would override them for the whole session.
+"""
 
 from __future__ import annotations
 
