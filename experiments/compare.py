@@ -11,8 +11,8 @@
   validation loss) or epoch *k*;
 * :func:`smooth` and :func:`add_elapsed` — learning curves smoothed, and timed.
 
-Nothing here imports streamlit; the Compare page calls these functions and draws
-the result with :mod:`experiments.compare_charts`.
+Nothing here imports streamlit or altair; the Compare page calls these functions and
+draws the result with :mod:`ui.charts`.
 
 >>> runs = pd.DataFrame({"run_id": ["a", "b"], "params.training.learning_rate": ["0.1", "0.01"]})
 >>> typed_params(runs)["params.training.learning_rate"].sort_values().tolist()
@@ -27,6 +27,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from experiments.frames import confusion_frame
 
 __all__ = [
     "SEED_PARAMS",
@@ -533,9 +535,8 @@ def run_confusion(run_id: str, *, tracking_uri: str | None = None) -> pd.DataFra
     Returns
     -------
     DataFrame or None
-        :func:`experiments.charts.confusion_frame`'s columns.
+        :func:`experiments.frames.confusion_frame`'s columns.
     """
-    from experiments.charts import confusion_frame
     from experiments.queries import load_run_model, run_spec
 
     spec = run_spec(run_id, tracking_uri=tracking_uri)

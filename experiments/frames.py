@@ -111,9 +111,9 @@ def thin_positions(n: int, max_points: int) -> np.ndarray:
     """Which of ``n`` ordered points to keep so that at most ``max_points`` remain.
 
     The rule of :func:`thin`: all of them when ``n <= max_points``; otherwise exactly
-    ``max_points`` positions ``floor(i * (n - 1) / (max_points - 1) + 0.5)`` for
-    ``i = 0 .. max_points - 1``: evenly spaced, distinct, and always the first
-    (0) and the last (``n - 1``).
+    ``max_points`` positions ``i * (n - 1) / (max_points - 1)`` rounded half up (exactly,
+    in integers) for ``i = 0 .. max_points - 1``: evenly spaced, distinct, and always
+    the first (0) and the last (``n - 1``).
 
     Parameters
     ----------
@@ -130,10 +130,10 @@ def thin_positions(n: int, max_points: int) -> np.ndarray:
     _check_max_points(max_points)
     if n <= max_points:
         return np.arange(max(0, n), dtype=np.int64)
-    step = (n - 1) / (max_points - 1)  # > 1, so the rounded positions are distinct
-    positions = np.floor(np.arange(max_points) * step + 0.5).astype(np.int64)
-    positions[-1] = n - 1
-    return positions
+    # i * (n - 1) / (max_points - 1) rounded half up, in integers so that it is exact;
+    # the step is above 1, so the positions are distinct.
+    i = np.arange(max_points, dtype=np.int64)
+    return (2 * i * (n - 1) + (max_points - 1)) // (2 * (max_points - 1))
 
 
 def thin(frame: pd.DataFrame, x: str, max_points: int, *,

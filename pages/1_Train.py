@@ -9,11 +9,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import experiments.charts as charts
 from experiments import DataError, SpecError, build_model
 from experiments.datasets import Dataset, list_datasets
+from experiments.frames import confusion_frame, history_frame, weights_frame
 from experiments.runner import output_activation
 from ui import data, keys, sidebar, state
+from ui.charts.boundary import boundary_chart
+from ui.charts.dataset import class_balance, data_scatter, histogram_grid, scatter_matrix
+from ui.charts.model import confusion_matrix, weight_heatmaps
+from ui.charts.training import learning_curves
 from ui.live import TrainingJob, live_interval
 
 st.set_page_config(page_title="Train · nncore", page_icon="🧠", layout="wide")
@@ -326,14 +330,6 @@ def curves_metric(task: str) -> str:
     return "rmse" if task == "regression" else "accuracy"
 
 
-def boundary_chart(grid: Any, dataset: Dataset, title: str, points: Any = None) -> Any:
-    x, y = dataset.raw_feature_names
-    cells = charts.boundary_frame(grid, x, y, dataset.class_names,
-                                  labels=dataset.preprocessor.target.labels)
-    return charts.decision_boundary(cells, dataset.frame() if points is None else points, x, y,
-                                    dataset.class_names, title=title)
-
-
 def live_view(job: TrainingJob) -> None:
     """Progress, Stop, live curves and boundary; redrawn on a timer while training.
 
@@ -352,17 +348,16 @@ def live_view(job: TrainingJob) -> None:
         bar.progress(progress.fraction, text=progress.text())
         stop.button("Stop", key=keys.STOP, on_click=job.request_stop, icon=":material/stop:",
                     width="stretch", disabled=job.stopping)
-        frame = charts.history_frame(job.recent_records(max_points=300))
+        frame = history_frame(job.recent_records(max_points=300))
         left, right = st.columns(2)
         if len(frame):
-            left.altair_chart(charts.learning_curves(frame, "loss", height=200),
-                              width="stretch")
-            right.altair_chart(charts.learning_curves(frame, curves_metric(job.dataset.task),
-                                                      height=200), width="stretch")
+            left.altair_chart(learning_curves(frame, "loss", height=200), width="stretch")
+            right.altair_chart(learning_curves(frame, curves_metric(job.dataset.task),
+                                               height=200), width="stretch")
         grid = job.grid
         if grid is not None:
             st.altair_chart(boundary_chart(grid, job.dataset,
-                                           f"decision boundary at epoch {job.grid_epoch}",
+                                           title=f"decision boundary at epoch {job.grid_epoch}",
                                            points=job.points()),
                             width="stretch")
         job.record_redraw(time.thread_time() - started)
@@ -390,9 +385,9 @@ def failure_view(job: TrainingJob) -> None:
     else:
         st.error(job.error or "Training did not start.", icon=":material/warning:")
     if failure is not None and failure.history is not None and len(failure.history):
-        frame = charts.history_frame(failure.history.records())
-        st.altair_chart(charts.learning_curves(frame, "loss", log_scale=False, height=200,
-                                               title="loss before it diverged"),
+        frame = history_frame(failure.history.records())
+        st.altair_chart(learning_curves(frame, "loss", log_scale=False, height=200,
+                                        title="loss before it diverged"),
                         width="stretch")
 
 
@@ -437,30 +432,29 @@ def results_view(job: TrainingJob) -> None:
     cols[3].metric("Epochs", f"{epochs:,}",
                    help=f"best epoch {int(m['best_epoch'])}" if "best_epoch" in m else None)
 
-    frame = charts.history_frame(result.history.records())
+    frame = history_frame(result.history.records())
     if len(frame):
         left, right = st.columns(2)
         if (frame["metric"] == "loss").any():
-            left.altair_chart(charts.learning_curves(frame, "loss", height=220),
-                              width="stretch")
-        right.altair_chart(charts.learning_curves(frame, curves_metric(dataset.task),
-                                                  height=220), width="stretch")
+            left.altair_chart(learning_curves(frame, "loss", height=220), width="stretch")
+        right.altair_chart(learning_curves(frame, curves_metric(dataset.task), height=220),
+                           width="stretch")
     model = result.model
-    if dataset.is_2d and dataset.task != "regression":
+    if dataset.is_2d:
         from experiments import decision_grid
 
-        st.altair_chart(boundary_chart(decision_grid(model, dataset, resolution=60), dataset,
-                                       "decision boundary"), width="stretch")
+        st.altair_chart(boundary_chart(decision_grid(model, dataset, resolution=60), dataset),
+                        width="stretch")
     if dataset.task != "regression":
         y_pred = np.asarray(model.predict(dataset.X_val)).reshape(-1)
-        conf = charts.confusion_frame(dataset.y_val, y_pred, dataset.class_names)
+        conf = confusion_frame(dataset.y_val, y_pred, dataset.class_names)
         size = min(240, 90 * len(dataset.class_names))
-        st.altair_chart(charts.confusion_matrix(conf, title="confusion matrix (validation)",
-                                                size=size), width="content")
+        st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)",
+                                         size=size), width="content")
     st.markdown("**What the network learned**")
     st.caption("Each layer's weights: rows are inputs, columns are units; red makes a unit "
                "fire more, blue less.")
-    st.altair_chart(charts.weight_heatmaps(charts.weights_frame(model, dataset.feature_names)),
+    st.altair_chart(weight_heatmaps(weights_frame(model, dataset.feature_names)),
                     width="content")
     with st.container(border=True):
         st.markdown("**This run in MLflow**")
@@ -483,22 +477,20 @@ def preview(dataset: Dataset) -> None:
     classes = list(dataset.class_names) or None
     if dataset.is_2d:
         x, y = dataset.raw_feature_names
-        st.altair_chart(charts.data_scatter(frame, x, y, color, classes=classes),
-                        width="stretch")
+        st.altair_chart(data_scatter(frame, x, y, color, classes=classes), width="stretch")
     else:
         numeric = [c for c in dataset.raw_feature_names
                    if pd.api.types.is_numeric_dtype(frame[c])][:12]
         if numeric:
-            st.altair_chart(charts.histogram_grid(frame, numeric, color if classes else None,
-                                                  classes=classes, width=125),
+            st.altair_chart(histogram_grid(frame, numeric, color if classes else None,
+                                           classes=classes, width=125),
                             width="content")
         if 2 <= len(numeric) <= 5:
             with st.expander("Scatter matrix"):
-                st.altair_chart(charts.scatter_matrix(frame, numeric,
-                                                      color if classes else None,
-                                                      classes=classes), width="content")
+                st.altair_chart(scatter_matrix(frame, numeric, color if classes else None,
+                                               classes=classes), width="content")
     if classes:
-        st.altair_chart(charts.class_balance(frame, classes=classes), width="stretch")
+        st.altair_chart(class_balance(frame, classes=classes), width="stretch")
 
 
 with view:

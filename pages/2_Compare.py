@@ -10,10 +10,21 @@ import pandas as pd
 import streamlit as st
 
 from experiments import compare, queries
-from experiments import compare_charts as cc
 from experiments.errors import ExperimentError
+from experiments.frames import metric_title, parallel_frame
 from ui import compare_state as cs
 from ui import data, sidebar
+from ui.charts.boundary import boundary_chart
+from ui.charts.compare import (
+    at_epoch_chart,
+    bands_chart,
+    curves_chart,
+    replicate_chart,
+    side_by_side,
+)
+from ui.charts.export import chart_image
+from ui.charts.model import confusion_matrix
+from ui.charts.settings import parallel_coordinates, param_scatter
 
 st.set_page_config(page_title="Compare · nncore", page_icon="🧠", layout="wide")
 ss = st.session_state
@@ -67,10 +78,10 @@ def _plane_dataset(name: Any) -> bool:
 def export_buttons(chart: alt.TopLevelMixin, name: str, key: str) -> None:
     """PNG and SVG downloads of a chart, rendered only when clicked."""
     with st.popover("Export", icon=":material/download:"):
-        st.download_button("PNG", lambda: cc.chart_image(chart, "png"), file_name=f"{name}.png",
+        st.download_button("PNG", lambda: chart_image(chart, "png"), file_name=f"{name}.png",
                            mime="image/png", key=f"{key}_png", on_click="ignore",
                            icon=":material/image:")
-        st.download_button("SVG", lambda: cc.chart_image(chart, "svg"), file_name=f"{name}.svg",
+        st.download_button("SVG", lambda: chart_image(chart, "svg"), file_name=f"{name}.svg",
                            mime="image/svg+xml", key=f"{key}_svg", on_click="ignore",
                            icon=":material/polyline:")
 
@@ -232,7 +243,7 @@ else:
     if ss.get(cs.METRIC) not in history_metrics:
         ss[cs.METRIC] = "val_loss" if "val_loss" in history_metrics else metric_choices[0]
     c1, c2, c3, c4, c5 = st.columns([1.3, 1.2, 1.0, 0.9, 1.4], vertical_alignment="bottom")
-    c1.selectbox("Metric", history_metrics, key=cs.METRIC, format_func=cc.metric_title)
+    c1.selectbox("Metric", history_metrics, key=cs.METRIC, format_func=metric_title)
     c2.segmented_control("x axis", ["step", "elapsed_s"], key=cs.X_AXIS,
                          format_func=lambda x: "epoch" if x == "step" else "time")
     c3.toggle("Log scale", key=cs.LOG_SCALE)
@@ -249,8 +260,8 @@ else:
     curves = compare.smooth(curves, float(ss.get(cs.SMOOTHING, 0.0)))
     if x_axis == "elapsed_s":
         curves = compare.add_elapsed(curves)
-    chart = cc.curves_chart(curves, wanted, labels=labels, x=x_axis,
-                            log_scale=bool(ss.get(cs.LOG_SCALE)))
+    chart = curves_chart(curves, wanted, labels=labels, x=x_axis,
+                         log_scale=bool(ss.get(cs.LOG_SCALE)))
     st.altair_chart(chart, width="stretch", key="cmp_curves_chart")
     c1, c2 = st.columns([5, 1])
     c1.caption("Click a run in the legend to highlight it (shift-click for more); drag or "
@@ -279,7 +290,7 @@ else:
         c for c in values.columns if c not in ("run_id", "run", "epoch"))
     left, right = st.columns([1.2, 1])
     with left:
-        ranking = cc.at_epoch_chart(values, focus)
+        ranking = at_epoch_chart(values, focus)
         st.altair_chart(ranking, width="stretch", key="cmp_at_chart")
         export_buttons(ranking, f"{focus}_at_{at}", "cmp_exp_at")
     with right:
@@ -321,14 +332,14 @@ if len(scatter_table) >= 2:
             ss[cs.SCATTER_COLOR] = next((c for c in differing if c != ss[cs.SCATTER_X]), "")
         c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8], vertical_alignment="bottom")
         c1.selectbox("Setting (x)", setting_cols, key=cs.SCATTER_X)
-        c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=cc.metric_title)
+        c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=metric_title)
         c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
                      format_func=lambda c: c or "(none)")
         c4.toggle("Log x", key=cs.LOG_X)
         left, right = st.columns([1.4, 1])
         with left:
-            scatter = cc.param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
-                                       color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
+            scatter = param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
+                                    color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
             st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
             export_buttons(scatter, "scatter", "cmp_exp_scatter")
         with right:
@@ -342,9 +353,9 @@ if len(scatter_table) >= 2:
         lead = ["dataset.name"] if "dataset.name" in differing else []
         axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
         axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
-        frame = cc.parallel_frame(scatter_table, list(dict.fromkeys(axes)))
-        parallel = cc.parallel_coordinates(
-            frame, color_by=cc.metric_title(ss[cs.SCATTER_Y]),
+        frame = parallel_frame(scatter_table, list(dict.fromkeys(axes)))
+        parallel = parallel_coordinates(
+            frame, color_by=metric_title(ss[cs.SCATTER_Y]),
             color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
                                   strict=True)))
         st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
@@ -379,11 +390,11 @@ else:
     summary = compare.replicate_summary(rep_values, groups, [metric])
     left, right = st.columns([1.3, 1])
     with left:
-        band = cc.bands_chart(bands, metric, log_scale=bool(ss.get(cs.LOG_SCALE)))
+        band = bands_chart(bands, metric, log_scale=bool(ss.get(cs.LOG_SCALE)))
         st.altair_chart(band, width="stretch", key="cmp_bands_chart")
         export_buttons(band, "replicates", "cmp_exp_bands")
     with right:
-        spread = cc.replicate_chart(summary, metric)
+        spread = replicate_chart(summary, metric)
         st.altair_chart(spread, width="stretch", key="cmp_spread_chart")
         st.dataframe(summary, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.4f")
@@ -408,11 +419,11 @@ for _, run in panel_runs.iterrows():
             spec = queries.run_spec(run["run_id"], tracking_uri=tracking_uri)
             d = spec.dataset
             dataset = data.dataset(d.name, d.test_size, d.seed, dict(d.params))
-            boundaries.append((title, cc.boundary_panel(grid, dataset, title)))
+            boundaries.append((title, boundary_chart(grid, dataset, title=title)))
     except ExperimentError:
         pass
 if boundaries:
-    grid_chart = cc.side_by_side(boundaries, columns=3, width=260, height=240)
+    grid_chart = side_by_side(boundaries, columns=3, width=260, height=240)
     st.altair_chart(grid_chart, key="cmp_boundaries_chart")
     export_buttons(grid_chart, "decision_boundaries", "cmp_exp_boundaries")
 else:
@@ -429,12 +440,10 @@ if st.toggle("Confusion matrices (loads each model)", key="cmp_confusion"):
             st.caption(f"{labels.get(run['run_id'])}: no model ({type(e).__name__})")
             continue
         if frame is not None:
-            import experiments.charts as charts
-
             matrices.append((labels.get(run["run_id"], run["run_id"]),
-                             charts.confusion_matrix(frame, title="")))
+                             confusion_matrix(frame, title="")))
     if matrices:
-        mats = cc.side_by_side(matrices, columns=3, width=200, height=200)
+        mats = side_by_side(matrices, columns=3, width=200, height=200)
         st.altair_chart(mats, key="cmp_confusion_chart")
         export_buttons(mats, "confusion_matrices", "cmp_exp_confusion")
     else:

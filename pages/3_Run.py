@@ -7,12 +7,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import experiments.charts as charts
 from experiments import ExperimentError, RunFailed, predict_frame, queries, train
-from experiments import compare_charts as cc
+from experiments.compare import run_confusion
 from experiments.export import training_script, weights_archive
+from experiments.frames import history_frame, metric_title, weights_frame
 from ui import compare_state as cs
 from ui import data, sidebar, state
+from ui.charts.boundary import boundary_chart
+from ui.charts.dataset import class_balance, data_scatter
+from ui.charts.model import confusion_matrix, weight_heatmaps
+from ui.charts.training import learning_curves
 
 st.set_page_config(page_title="Run · nncore", page_icon="🧠", layout="wide")
 ss = st.session_state
@@ -87,7 +91,7 @@ if shown_metrics:
         value = float(run[f"metrics.final_{m}"])
         text = (f"{value:.1%}" if "accuracy" in m else f"{value:,.0f}" if m == "epochs"
                 else f"{value:.1f} s" if m == "duration_s" else f"{value:.4f}")
-        col.metric(cc.metric_title(m) if m not in ("epochs", "duration_s")
+        col.metric(metric_title(m) if m not in ("epochs", "duration_s")
                    else {"epochs": "epochs", "duration_s": "training time"}[m], text)
 
 # --------------------------------------------------------------------------- actions
@@ -155,10 +159,10 @@ curves_tab, model_tab, predict_tab, spec_tab, data_tab = st.tabs(
 with curves_tab:
     full = queries.full_history(run_id, tracking_uri=tracking_uri)
     if len(full) and "epoch" in full.columns and len(full.columns) > 1:
-        frame = charts.history_frame(full.to_dict("records"))
+        frame = history_frame(full.to_dict("records"))
     else:
         logged = queries.metric_history(run_id, tracking_uri=tracking_uri)
-        frame = charts.history_frame(
+        frame = history_frame(
             logged.pivot_table(index="step", columns="metric", values="value")
             .reset_index().rename(columns={"step": "epoch"}).to_dict("records"))
     if frame.empty:
@@ -168,8 +172,8 @@ with curves_tab:
         log_loss = st.toggle("Log scale for the loss", key="run_log")
         cols = st.columns(len(metrics_here))
         for col, m in zip(cols, metrics_here, strict=True):
-            col.altair_chart(charts.learning_curves(frame, m, log_scale=log_loss and m == "loss",
-                                                    height=260), width="stretch")
+            col.altair_chart(learning_curves(frame, m, log_scale=log_loss and m == "loss",
+                                             height=260), width="stretch")
         best = run.get("metrics.final_best_epoch")
         if pd.notna(best):
             st.caption(f"Early stopping kept the weights of epoch {int(best)}.")
@@ -179,30 +183,23 @@ with model_tab:
     with left:
         grid = queries.decision_boundary(run_id, tracking_uri=tracking_uri)
         if grid is not None and dataset is not None and dataset.is_2d:
-            st.altair_chart(cc.boundary_panel(grid, dataset, "decision boundary", height=340),
-                            width="stretch")
+            st.altair_chart(boundary_chart(grid, dataset), width="stretch")
         elif model is not None and dataset is not None and dataset.task != "regression":
-            from experiments.compare import run_confusion
-
             conf = run_confusion(run_id, tracking_uri=tracking_uri)
             if conf is not None:
-                st.altair_chart(charts.confusion_matrix(conf, title="confusion matrix "
-                                                        "(validation)"))
+                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"))
         else:
             st.caption("No decision boundary: the dataset is not two-dimensional.")
     with right:
         if model is not None and dataset is not None and dataset.is_2d and \
                 dataset.task != "regression":
-            from experiments.compare import run_confusion
-
             conf = run_confusion(run_id, tracking_uri=tracking_uri)
             if conf is not None:
-                st.altair_chart(charts.confusion_matrix(conf, title="confusion matrix "
-                                                        "(validation)"))
+                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"))
     st.markdown("**Weights**")
     if model is not None:
         names = dataset.feature_names if dataset is not None else None
-        st.altair_chart(charts.weight_heatmaps(charts.weights_frame(model, names)))
+        st.altair_chart(weight_heatmaps(weights_frame(model, names)))
         st.caption("Rows are inputs, columns units; red positive, blue negative.")
     else:
         st.info(f"This run has no saved weights ({model_error}).")
@@ -303,10 +300,10 @@ with data_tab:
         if dataset.is_2d:
             x, y = dataset.raw_feature_names
             color = "label" if classes else dataset.target_name
-            st.altair_chart(charts.data_scatter(points, x, y, color, classes=classes),
+            st.altair_chart(data_scatter(points, x, y, color, classes=classes),
                             width="stretch")
         elif classes:
-            st.altair_chart(charts.class_balance(points, classes=classes), width="stretch")
+            st.altair_chart(class_balance(points, classes=classes), width="stretch")
         st.dataframe(points.head(200), hide_index=True, width="stretch", height=240)
 
 st.divider()

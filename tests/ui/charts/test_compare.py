@@ -1,22 +1,29 @@
-"""experiments.compare_charts: the specs (marks, encodings, data, params), not only "a chart"."""
+"""Charts that compare runs (ui.charts.compare, .settings, .export): the specs (marks,
+encodings, data, params), not only "a chart"."""
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
 
 from experiments import compare
-from experiments import compare_charts as cc
+from experiments.frames import confusion_frame, parallel_frame
+from ui.charts.compare import (
+    at_epoch_chart,
+    bands_chart,
+    curves_chart,
+    replicate_chart,
+    side_by_side,
+)
+from ui.charts.export import chart_image
+from ui.charts.model import confusion_matrix
+from ui.charts.settings import parallel_coordinates, param_scatter
 
 
-def _data(spec: dict, name: str | None = None) -> list[dict]:
-    datasets = spec["datasets"]
-    if name is None:
-        assert len(datasets) >= 1
-        return max(datasets.values(), key=len)
-    return datasets[name]
+def _data(spec: dict) -> list[dict]:
+    """The rows of the chart's largest dataset (the curves, not a legend's helper)."""
+    return max(spec["datasets"].values(), key=len)
 
 
 def _history(runs: int = 3, steps: int = 50) -> pd.DataFrame:
@@ -43,7 +50,7 @@ def _params(chart_dict: dict) -> dict[str, dict]:
 
 def test_curves_chart_overlays_runs_with_legend_highlight_zoom_and_hover():
     labels = {"r0": "first", "r1": "second", "r2": "third"}
-    chart = cc.curves_chart(_history(), "val_loss", labels=labels)
+    chart = curves_chart(_history(), "val_loss", labels=labels)
     spec = chart.to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
              for layer in spec["layer"]]
@@ -70,16 +77,20 @@ def test_curves_chart_overlays_runs_with_legend_highlight_zoom_and_hover():
 
 def test_curves_chart_log_scale_time_axis_several_metrics_smoothing_and_thinning():
     history = compare.add_elapsed(compare.smooth(_history(steps=400), 0.5))
-    spec = cc.curves_chart(history, ["val_loss", "train_loss"], x="elapsed_s", log_scale=True,
-                           max_points=100).to_dict()
+    spec = curves_chart(history, ["val_loss", "train_loss"], x="elapsed_s", log_scale=True,
+                        max_points=100).to_dict()
     line = spec["layer"][0]
     assert line["encoding"]["y"]["scale"]["type"] == "log"
     assert line["encoding"]["x"]["field"] == "elapsed_s"
     assert line["encoding"]["strokeDash"]["field"] == "metric"
     assert line["encoding"]["strokeDash"]["scale"]["domain"] == ["val_loss", "train_loss"]
-    rows = _data(spec)
-    per_curve = pd.DataFrame(rows).groupby(["run", "metric"]).size()
-    assert per_curve.max() <= 101 and per_curve.min() >= 100
+    rows = pd.DataFrame(_data(spec))
+    assert len(rows.groupby(["run", "metric"])) == 3 * 2
+    for (run, metric), curve in rows.groupby(["run", "metric"]):  # each curve on its own
+        source = history[(history["run_id"] == run) & (history["metric"] == metric)]
+        assert len(source) == 400 and len(curve) == 100
+        assert curve["elapsed_s"].min() == source["elapsed_s"].min()  # the first point
+        assert curve["elapsed_s"].max() == source["elapsed_s"].max()  # and the last
     tooltips = [t["field"] for t in spec["layer"][1]["encoding"]["tooltip"]]
     assert "raw" in tooltips  # the unsmoothed value is in the tooltip
 
@@ -87,7 +98,7 @@ def test_curves_chart_log_scale_time_axis_several_metrics_smoothing_and_thinning
 def test_curves_chart_log_scale_drops_non_positive_values():
     history = _history(runs=1, steps=3)
     history.loc[0, "value"] = 0.0
-    rows = _data(cc.curves_chart(history, "val_loss", log_scale=True).to_dict())
+    rows = _data(curves_chart(history, "val_loss", log_scale=True).to_dict())
     assert all(r["value"] > 0 for r in rows) and len(rows) == 2
 
 
@@ -96,7 +107,7 @@ def test_bands_chart_mean_and_std_area():
     groups = pd.DataFrame({"run_id": ["r0", "r1", "r2"], "group": ["a", "a", "b"],
                            "replicates": [2, 2, 1]})
     bands = compare.replicate_bands(history, groups)
-    spec = cc.bands_chart(bands, "val_loss").to_dict()
+    spec = bands_chart(bands, "val_loss").to_dict()
     area, line = spec["layer"]
     assert area["mark"]["type"] == "area"
     assert area["encoding"]["y"]["field"] == "lower" and area["encoding"]["y2"]["field"] == "upper"
@@ -121,8 +132,8 @@ def _table() -> pd.DataFrame:
 
 
 def test_param_scatter_types_axes_and_colours():
-    spec = cc.param_scatter(_table(), "training.learning_rate", "val_accuracy",
-                            color="training.optimizer", log_x=True).to_dict()
+    spec = param_scatter(_table(), "training.learning_rate", "val_accuracy",
+                         color="training.optimizer", log_x=True).to_dict()
     assert spec["mark"]["type"] == "point"
     enc = spec["encoding"]
     # dotted names are nested fields in Vega-Lite: plain field names, real titles
@@ -134,35 +145,19 @@ def test_param_scatter_types_axes_and_colours():
     assert enc["color"]["title"] == "training.optimizer" and enc["color"]["type"] == "nominal"
     assert any(p.get("bind") == "scales" for p in spec["params"])  # zoom and pan
     assert len(_data(spec)) == 4
-    spec = cc.param_scatter(_table(), "model.hidden", "val_accuracy",
-                            color="training.seed").to_dict()
+    spec = param_scatter(_table(), "model.hidden", "val_accuracy",
+                         color="training.seed").to_dict()
     assert spec["encoding"]["x"]["type"] == "nominal"
     assert spec["encoding"]["color"]["type"] == "quantitative"
     assert spec["encoding"]["color"]["scale"]["scheme"] == "viridis"
     assert spec["encoding"]["xOffset"]["field"] == "jitter"
 
 
-def test_parallel_frame_scales_each_axis_and_orders_categories():
-    frame = cc.parallel_frame(_table(), ["training.learning_rate", "training.optimizer",
-                                         "val_accuracy"])
-    assert list(frame.columns) == ["run", "axis", "position", "norm", "value", "axis_min",
-                                   "axis_max"]
-    lr = frame[frame["axis"] == "training.learning_rate"].set_index("run")
-    assert lr.loc["a", "norm"] == 0.0 and lr.loc["d", "norm"] == 1.0
-    assert lr.loc["a", "axis_min"] == "0.001" and lr.loc["a", "axis_max"] == "1"
-    opt = frame[frame["axis"] == "training.optimizer"].set_index("run")
-    assert opt.loc["b", "norm"] == 0.0 and opt.loc["a", "norm"] == 1.0  # adam < sgd
-    holes = _table().assign(kind=["a", None, "b", np.nan])
-    assert set(cc.parallel_frame(holes, ["kind"])["value"]) == {"a", "b", "—"}
-    same = cc.parallel_frame(_table().assign(x=3.0), ["x"])
-    assert (same["norm"] == 0.5).all()
-
-
 def test_parallel_coordinates_spec():
-    frame = cc.parallel_frame(_table(), ["training.learning_rate", "val_accuracy"])
+    frame = parallel_frame(_table(), ["training.learning_rate", "val_accuracy"])
     colors = dict(zip(_table()["run"], _table()["val_accuracy"], strict=True))
-    spec = cc.parallel_coordinates(frame, color_by="validation accuracy",
-                                   color_values=colors).to_dict()
+    spec = parallel_coordinates(frame, color_by="validation accuracy",
+                                color_values=colors).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["rule", "line", "text", "text"]
     lines = spec["layer"][1]
@@ -176,11 +171,11 @@ def test_parallel_coordinates_spec():
 def test_at_epoch_chart_sorts_best_first():
     values = pd.DataFrame({"run": ["a", "b", "c"], "epoch": [10, 12, 9],
                            "val_loss": [0.3, 0.1, 0.2], "val_accuracy": [0.7, 0.9, 0.8]})
-    spec = cc.at_epoch_chart(values, "val_loss").to_dict()
+    spec = at_epoch_chart(values, "val_loss").to_dict()
     bars, text = spec["layer"]
     assert bars["mark"]["type"] == "bar" and text["mark"]["type"] == "text"
     assert bars["encoding"]["y"]["sort"] == ["b", "c", "a"]  # lowest loss first
-    spec = cc.at_epoch_chart(values, "val_accuracy").to_dict()
+    spec = at_epoch_chart(values, "val_accuracy").to_dict()
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "c", "a"]  # highest accuracy first
     assert spec["layer"][0]["encoding"]["x"]["scale"]["zero"] is True
 
@@ -188,7 +183,7 @@ def test_at_epoch_chart_sorts_best_first():
 def test_replicate_chart_whiskers_are_mean_plus_minus_std():
     summary = pd.DataFrame({"group": ["lr=0.1", "lr=0.01"], "n": [3, 3],
                             "val_loss_mean": [0.2, 0.4], "val_loss_std": [0.05, 0.1]})
-    spec = cc.replicate_chart(summary, "val_loss").to_dict()
+    spec = replicate_chart(summary, "val_loss").to_dict()
     rule, point, _text = spec["layer"]
     assert rule["mark"]["type"] == "rule" and point["mark"]["type"] == "point"
     assert rule["encoding"]["x"]["field"] == "lower" and rule["encoding"]["x2"]["field"] == "upper"
@@ -199,11 +194,10 @@ def test_replicate_chart_whiskers_are_mean_plus_minus_std():
 
 
 def test_side_by_side_grid_drops_inner_autosize():
-    import experiments.charts as charts
-
-    frame = charts.confusion_frame([0, 1, 1], [0, 1, 0], ["no", "yes"])
-    panels = [(f"run {i}", charts.confusion_matrix(frame)) for i in range(4)]
-    spec = cc.side_by_side(panels, columns=3, width=200, height=200).to_dict()
+    frame = confusion_frame([0, 1, 1], [0, 1, 0], ["no", "yes"])
+    panels = [(f"run {i}", confusion_matrix(frame)) for i in range(4)]
+    assert all("autosize" in p.to_dict() for _, p in panels)  # each panel alone has one
+    spec = side_by_side(panels, columns=3, width=200, height=200).to_dict()
     assert spec["columns"] == 3 and len(spec["concat"]) == 4
     assert all("autosize" not in p for p in spec["concat"])
     assert [p["title"]["text"] for p in spec["concat"]] == ["run 0", "run 1", "run 2", "run 3"]
@@ -214,18 +208,14 @@ def test_side_by_side_grid_drops_inner_autosize():
 
 
 def test_chart_image_png_and_svg_offline():
-    chart = cc.at_epoch_chart(pd.DataFrame({"run": ["a"], "epoch": [1], "val_loss": [0.5]}),
-                              "val_loss")
-    png = cc.chart_image(chart, "png", scale=1)
+    chart = at_epoch_chart(pd.DataFrame({"run": ["a"], "epoch": [1], "val_loss": [0.5]}),
+                           "val_loss")
+    png = chart_image(chart, "png", scale=1, width=400)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = cc.chart_image(chart, "svg")
+    width = int.from_bytes(png[16:20], "big")  # the IHDR chunk: a container-width chart
+    assert 400 <= width < 500                    # gets the width asked for (plus padding)
+    svg = chart_image(chart, "svg")
     assert b"<svg" in svg[:200]
     with pytest.raises(ValueError, match="fmt"):
-        cc.chart_image(chart, "gif")  # type: ignore[arg-type]
+        chart_image(chart, "gif")  # type: ignore[arg-type]
 
-
-def test_metric_title_and_direction():
-    assert cc.metric_title("metrics.final_val_accuracy") == "validation accuracy"
-    assert cc.metric_title("custom_thing") == "custom thing"
-    assert cc.lower_is_better("val_loss") and not cc.lower_is_better("val_accuracy")
-    assert isinstance(cc.curves_chart(_history(), "val_loss"), alt.LayerChart)
