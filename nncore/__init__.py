@@ -6,15 +6,23 @@ The public API::
     model = nncore.Sequential([nncore.Dense(6, 8, "relu"), nncore.Dense(8, 1, "sigmoid")],
                               seed=0)
     history = model.fit(X, y, optimizer=nncore.SGD(lr=0.1, momentum=0.9), epochs=100,
-                        batch_size=32, validation_data=(Xv, yv))
+                        batch_size=32, validation_data=(Xv, yv), lr_schedule="cosine")
     model.predict(X); nncore.save(model, "model"); nncore.load("model")
+
+The tables other layers read: ``ACTIVATIONS``, ``LOSSES``, ``OPTIMIZERS``,
+``INITIALIZERS``, ``SCHEDULES`` (names), ``BOUNDS`` (the range of every numeric
+argument), ``TASK_OUTPUT`` with ``matched_loss``, ``check_output_for_task`` and
+``check_loss_for_output`` (which output layer and loss suit a task).
 
 nncore imports numpy only.
 """
 
+from nncore._version import __version__
 from nncore.activations import ACTIVATIONS, Activation, get_activation
+from nncore.bounds import BOUNDS, Interval
 from nncore.callbacks import Callback, EarlyStopping, LambdaCallback
 from nncore.gradcheck import check_gradients, numerical_gradients
+from nncore.history import History
 from nncore.initializers import INITIALIZERS, get_initializer
 from nncore.layers import Dense
 from nncore.losses import LOSS_ALIASES, LOSSES, Loss, get_loss
@@ -22,39 +30,60 @@ from nncore.metrics import accuracy, confusion_matrix, rmse
 from nncore.network import Sequential
 from nncore.optimizers import OPTIMIZERS, SGD, Adam, Optimizer, get_optimizer
 from nncore.perceptron import Perceptron
+from nncore.schedules import (
+    SCHEDULES,
+    ConstantLR,
+    CosineDecay,
+    ExponentialDecay,
+    Schedule,
+    StepDecay,
+    get_schedule,
+)
 from nncore.serialization import load, save
-from nncore.training import History, TrainingDiverged
-
-__version__ = "0.1.0"
+from nncore.tasks import TASK_OUTPUT, check_loss_for_output, check_output_for_task, matched_loss
+from nncore.training import TrainingDiverged
 
 __all__ = [
     "ACTIVATIONS",
+    "BOUNDS",
     "INITIALIZERS",
     "LOSSES",
     "LOSS_ALIASES",
     "OPTIMIZERS",
+    "SCHEDULES",
     "SGD",
+    "TASK_OUTPUT",
     "Activation",
     "Adam",
     "Callback",
+    "ConstantLR",
+    "CosineDecay",
     "Dense",
     "EarlyStopping",
+    "ExponentialDecay",
     "History",
+    "Interval",
     "LambdaCallback",
     "Loss",
     "Optimizer",
     "Perceptron",
+    "Schedule",
     "Sequential",
+    "StepDecay",
     "TrainingDiverged",
     "__version__",
     "accuracy",
     "check_gradients",
+    "check_loss_for_output",
+    "check_output_for_task",
     "confusion_matrix",
     "get_activation",
     "get_initializer",
     "get_loss",
     "get_optimizer",
+    "get_schedule",
     "load",
+    "matched_loss",
     "numerical_gradients",
     "rmse",
     "save",

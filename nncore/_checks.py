@@ -1,63 +1,29 @@
-"""Argument validation shared by nncore's constructors and ``fit``.
+"""Array validation, dtypes and random generators shared by nncore's models and ``fit``.
 
 Every message names the argument, the value it got and what is allowed, in the
-spirit of scikit-learn's parameter constraints and PyTorch's optimizer checks.
+spirit of scikit-learn's parameter constraints and PyTorch's optimizer checks. Numeric
+arguments are checked against :data:`nncore.BOUNDS` (``nncore/bounds.py``).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-from numbers import Integral, Real
-
 import numpy as np
+
+from nncore.bounds import check_bound
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-
-def check_int(
-    name: str, value: object, *, minimum: int = 1, allow_none: bool = False
-) -> int | None:
-    """Return ``value`` as an int ``>= minimum`` or raise a ``ValueError`` naming it."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        also = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {minimum}{also}; got {value!r}")
-    return int(value)
+SeedLike = int | np.random.Generator | None
+"""What a ``seed`` argument takes: an int >= 0, a Generator, or None (fresh entropy)."""
 
 
-def check_real(
-    name: str,
-    value: object,
-    *,
-    low: float = -math.inf,
-    high: float = math.inf,
-    low_inclusive: bool = True,
-    high_inclusive: bool = True,
-) -> float:
-    """Return ``value`` as a finite float inside the given interval or raise ``ValueError``."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(float(value))
-    if ok:
-        v = float(value)
-        above = v >= low if low_inclusive else v > low
-        below = v <= high if high_inclusive else v < high
-        ok = above and below
-    if not ok:
-        left = "[" if low_inclusive and math.isfinite(low) else "("
-        right = "]" if high_inclusive and math.isfinite(high) else ")"
-        raise ValueError(
-            f"{name} must be a finite number in {left}{low:g}, {high:g}{right}; got {value!r}"
-        )
-    return float(value)
-
-
-def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``allowed`` names, else raise ``ValueError``."""
-    allowed = list(allowed)
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
+def make_rng(seed: SeedLike) -> np.random.Generator:
+    """One ``numpy.random.Generator`` from an int seed, a Generator, or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None:
+        check_bound("seed", seed)
+    return np.random.default_rng(seed)
 
 
 def resolve_dtype(dtype: object) -> np.dtype | None:

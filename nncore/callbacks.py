@@ -8,18 +8,33 @@ then ends after the current batch, records that epoch and reports why it stopped
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from nncore._checks import check_int, check_real
-
-if TYPE_CHECKING:
-    from nncore.training import History
+from nncore.bounds import check_bound
+from nncore.history import History
 
 
 class Callback:
     """Base class; override the hooks you need.
+
+    The contract ``fit`` keeps (``Sequential.fit`` and ``Perceptron.fit`` share one loop,
+    :func:`nncore.training.run_epochs`):
+
+    - ``on_train_begin`` runs once, before the first epoch.
+    - After each epoch, the callbacks run in the order given, all with ONE shared
+      ``logs`` dict. A callback may rewrite entries or add new ones in place (for
+      example turn an RMSE into the target's units); every later callback sees the
+      change.
+    - The :class:`nncore.History` records the epoch's logs after all callbacks ran, as
+      Keras' History callback that runs last, so it keeps the rewritten values.
+    - Setting ``model.stop_training = True`` (and optionally ``model.stop_reason``) ends
+      training after the current epoch (after the current batch, from
+      ``on_batch_end``); that epoch is still recorded.
+    - An epoch whose loss or weights stop being finite raises
+      :class:`nncore.TrainingDiverged` before the callbacks see it; it is not recorded.
+    - ``on_train_end`` runs once at the end, also when training raised.
 
     ``on_batch_end`` is only called for callbacks that override it, so per-epoch
     callbacks cost nothing per batch.
@@ -27,10 +42,15 @@ class Callback:
 
     def on_train_begin(self, model: Any, params: dict) -> None:
         """Called once before the first epoch. ``params`` describes the run
-        (``epochs``, ``batch_size``, ``n_samples``, ``loss``, ``optimizer``, ``l2``)."""
+        (``epochs``, ``batch_size``, ``n_samples``, ``loss``, ``optimizer``, ``l2``,
+        ``has_validation``, ``lr_schedule``)."""
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
-        """Called after every epoch; ``epoch`` counts from 1 and ``logs`` holds its metrics."""
+        """Called after every epoch; ``epoch`` counts from 1 and ``logs`` holds its metrics.
+
+        ``logs`` is shared by every callback and recorded by the history afterwards:
+        changes made here in place are seen by later callbacks and kept.
+        """
 
     def on_batch_end(self, model: Any, batch: int, logs: dict[str, float]) -> None:
         """Called after every batch (only if overridden); ``logs`` has ``epoch`` and ``size``."""
@@ -107,8 +127,8 @@ class EarlyStopping(Callback):
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(f"monitor must be a metric name such as 'val_loss'; got {monitor!r}")
         self.monitor = monitor
-        self.patience = check_int("patience", patience)
-        self.min_delta = check_real("min_delta", min_delta, low=0.0)
+        self.patience = check_bound("EarlyStopping.patience", patience)
+        self.min_delta = check_bound("EarlyStopping.min_delta", min_delta)
         self.restore_best_weights = bool(restore_best_weights)
         self.maximize = "accuracy" in monitor
         self.best: float | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore._checks import check_real
+from nncore.bounds import check_bound
 from nncore.losses import Loss
 from nncore.network import Sequential
 
@@ -33,14 +33,14 @@ def numerical_gradients(
     list of (dW, db)
         Shaped like each layer's ``W`` and ``b``.
     """
-    eps = check_real("eps", eps, low=0.0, low_inclusive=False)
+    eps = check_bound("check_gradients.eps", eps)
     probe = _float64_copy(model)
     X = np.asarray(X, dtype=np.float64)
     loss_fn = probe.resolve_loss(loss)
     targets = probe.encode_targets(y, X.shape[0])
 
     def objective() -> float:
-        return loss_fn.value(probe._forward(X), targets.Y) + probe.l2_penalty(l2)
+        return loss_fn.value(probe.forward(X), targets.Y) + probe.l2_penalty(l2)
 
     params = probe.parameters
     flat = np.empty_like(params)

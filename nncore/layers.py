@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore._checks import check_int
 from nncore.activations import Activation, get_activation
+from nncore.bounds import check_bound
 from nncore.initializers import default_initializer, get_initializer
 
 
@@ -34,13 +34,17 @@ class Dense:
         The weights; writable in place (``layer.W[...] = values`` or ``layer.W -= step``).
     b : ndarray of shape (n_units,)
         The biases.
+    dW, db : ndarray
+        The gradients of the loss with respect to ``W`` and ``b``, shaped like them:
+        views into the network's flat gradient vector, which backpropagation fills in
+        place. The attributes cannot be reassigned.
     """
 
     def __init__(
         self, n_inputs: int, n_units: int, activation: str = "identity", init: str | None = None
     ) -> None:
-        self.n_inputs = check_int("n_inputs", n_inputs)
-        self.n_units = check_int("n_units", n_units)
+        self.n_inputs = check_bound("Dense.n_inputs", n_inputs)
+        self.n_units = check_bound("Dense.n_units", n_units)
         self.activation_fn: Activation = get_activation(activation)
         self.activation = self.activation_fn.name
         self.init = default_initializer(self.activation) if init is None else init
@@ -73,6 +77,16 @@ class Dense:
     def b(self, value: np.ndarray) -> None:
         self._assign("b", self._b, value)
 
+    @property
+    def dW(self) -> np.ndarray | None:
+        """Gradient of the loss with respect to ``W``, filled by backprop (None until bound)."""
+        return self._dW
+
+    @property
+    def db(self) -> np.ndarray | None:
+        """Gradient of the loss with respect to ``b``, filled by backprop (None until bound)."""
+        return self._db
+
     @staticmethod
     def _assign(name: str, target: np.ndarray | None, value: np.ndarray) -> None:
         if target is None:
@@ -82,8 +96,13 @@ class Dense:
             raise ValueError(f"{name} must have shape {target.shape}; got shape {value.shape}")
         target[...] = value
 
-    def _bind(self, params: np.ndarray, grads: np.ndarray, offset: int) -> int:
-        """Make W, b and their gradients views into flat vectors; return the next offset."""
+    def bind(self, params: np.ndarray, grads: np.ndarray, offset: int) -> int:
+        """Make ``W``, ``b``, ``dW`` and ``db`` views into flat vectors; return the next offset.
+
+        :class:`nncore.Sequential` calls it for each of its layers: ``W`` then ``b`` of
+        each layer lie in ``params[offset:offset + n_params]``, their gradients at the
+        same place in ``grads``.
+        """
         n_w = self.n_inputs * self.n_units
         shape = (self.n_inputs, self.n_units)
         self._W = params[offset : offset + n_w].reshape(shape)

@@ -129,12 +129,6 @@ LOSSES: dict[str, Loss] = {
 
 LOSS_ALIASES: dict[str, str] = {"log_loss": "binary_cross_entropy"}
 
-DEFAULT_LOSS_FOR_OUTPUT: dict[str, str] = {
-    "sigmoid": "binary_cross_entropy",
-    "softmax": "cross_entropy",
-}
-
-
 def get_loss(name: str | Loss) -> Loss:
     """Look a loss up by name or alias (``log_loss``), or pass a :class:`Loss` through."""
     if isinstance(name, Loss):
@@ -146,7 +140,3 @@ def get_loss(name: str | Loss) -> Loss:
         raise ValueError(f"loss must be one of {', '.join(map(repr, allowed))}; got {name!r}")
     return LOSSES[name]
 
-
-def default_loss_for(output_activation: str) -> str:
-    """The loss that matches an output activation (``mse`` for anything but sigmoid/softmax)."""
-    return DEFAULT_LOSS_FOR_OUTPUT.get(output_activation, "mse")

@@ -8,25 +8,18 @@ from typing import Any
 import numpy as np
 
 from nncore import training
-from nncore._checks import as_float_matrix, check_int, check_real, input_dtype, resolve_dtype
+from nncore._checks import SeedLike, as_float_matrix, input_dtype, make_rng, resolve_dtype
 from nncore.activations import OUTPUT_ONLY
+from nncore.bounds import check_bound
 from nncore.callbacks import Callback
+from nncore.history import History
 from nncore.initializers import get_initializer
 from nncore.layers import Dense
-from nncore.losses import Loss, default_loss_for, get_loss
+from nncore.losses import Loss, get_loss
 from nncore.optimizers import Optimizer
+from nncore.schedules import Schedule
 from nncore.targets import CLASSIFIER_OUTPUTS, Targets, encode_targets
-
-SeedLike = int | np.random.Generator | None
-
-
-def make_rng(seed: SeedLike) -> np.random.Generator:
-    """One ``numpy.random.Generator`` from an int seed, a Generator, or None (fresh entropy)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None:
-        check_int("seed", seed, minimum=0)
-    return np.random.default_rng(seed)
+from nncore.tasks import matched_loss, required_output
 
 
 class Sequential:
@@ -111,7 +104,7 @@ class Sequential:
         self._grads = np.zeros_like(params)
         offset = 0
         for layer in self.layers:
-            offset = layer._bind(self._params, self._grads, offset)
+            offset = layer.bind(self._params, self._grads, offset)
 
     def __getstate__(self) -> dict[str, Any]:
         # Layers hold views into the flat vectors; pickle and deepcopy would copy each
@@ -154,11 +147,6 @@ class Sequential:
         """The name of the last layer's activation."""
         return self.layers[-1].activation
 
-    @property
-    def is_classifier(self) -> bool:
-        """True for sigmoid, softmax or step outputs."""
-        return self.output_activation in CLASSIFIER_OUTPUTS
-
     def astype(self, dtype: object) -> Sequential:
         """Convert the parameters to ``dtype`` ("float32" or "float64") in place; returns self."""
         resolved = resolve_dtype(dtype)
@@ -170,15 +158,13 @@ class Sequential:
             self._bind(self._params.astype(resolved))
         return self
 
-    def adopt_dtype(self, X: object) -> None:
-        """Take the dtype of the first float input seen, unless one was given (internal)."""
+    # ------------------------------------------------------------------ inference
+    def _check_X(self, X: object) -> np.ndarray:
+        """``X`` validated and cast to the model's dtype, which the first float input
+        seen sets unless one was given."""
         if not self._dtype_fixed:
             self.astype(input_dtype(X))
-
-    # ------------------------------------------------------------------ inference
-    def _check_X(self, X: object, name: str = "X") -> np.ndarray:
-        self.adopt_dtype(X)
-        return as_float_matrix(name, X, self.dtype, self.n_inputs)
+        return as_float_matrix("X", X, self.dtype, self.n_inputs)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
         A = X
@@ -219,14 +205,25 @@ class Sequential:
 
     # ------------------------------------------------------------------ losses
     def resolve_loss(self, loss: str | Loss | None) -> Loss:
-        """The loss to train with, checked against the output layer (internal)."""
+        """The loss ``fit`` trains with, checked against the output layer.
+
+        None picks the loss that matches the output activation
+        (:func:`nncore.matched_loss`); a loss that needs another output
+        (:func:`nncore.check_loss_for_output`) is refused.
+
+        Raises
+        ------
+        ValueError
+            If the network has ``step`` units (no gradient), the loss is unknown, or it
+            does not suit the output layer.
+        """
         if any(not layer.activation_fn.trainable for layer in self.layers):
             raise ValueError(
                 "a network with 'step' activations cannot be trained by backpropagation "
                 "(its derivative is zero); use nncore.Perceptron or 'sigmoid' units"
             )
-        loss_fn = get_loss(default_loss_for(self.output_activation) if loss is None else loss)
-        needs = {"binary_cross_entropy": "sigmoid", "cross_entropy": "softmax"}.get(loss_fn.name)
+        loss_fn = get_loss(matched_loss(self.output_activation) if loss is None else loss)
+        needs = required_output(loss_fn)
         if needs and self.output_activation != needs:
             raise ValueError(
                 f"loss {loss_fn.name!r} needs a {needs!r} output layer; the model's output "
@@ -235,7 +232,11 @@ class Sequential:
         return loss_fn
 
     def encode_targets(self, y: object, n_rows: int, name: str = "y") -> Targets:
-        """Validate ``y`` against the output layer (internal; see :mod:`nncore.targets`)."""
+        """``y`` checked against the output layer and encoded as ``fit`` trains on it.
+
+        Returns the target matrix in the model's dtype and, for hard class labels, the
+        labels (see :mod:`nncore.targets`); ``name`` is the argument's name in messages.
+        """
         return encode_targets(
             y, n_rows=n_rows, n_outputs=self.n_outputs,
             output_activation=self.output_activation, dtype=self.dtype, name=name,
@@ -266,25 +267,15 @@ class Sequential:
         grads : list of (dW, db)
             One pair per layer, new arrays shaped like ``W`` and ``b``.
         """
-        l2 = check_real("l2", l2, low=0.0)
+        l2 = check_bound("fit.l2", l2)
         X = self._check_X(X)
         loss_fn = self.resolve_loss(loss)
         targets = self.encode_targets(y, X.shape[0])
-        workspace = training.Workspace(self, X.shape[0])
+        workspace = training.Workspace(self.layers, X.shape[0], self.dtype)
         A = workspace.forward(X)
         value = loss_fn.value(A, targets.Y) + self.l2_penalty(l2)
         workspace.backward(X, targets.Y, loss_fn)
-        return value, [(layer._dW + l2 * layer.W, layer._db.copy()) for layer in self.layers]
-
-    def score_encoded(self, X: np.ndarray, targets: Targets, loss_fn: Loss) -> dict[str, float]:
-        """Loss and accuracy/RMSE on validated data (internal, used by ``fit``)."""
-        A = self._forward(X)
-        name = training.metric_name(self)
-        total = training.batch_metric(self, targets)(A, targets.Y, targets.labels)
-        return {
-            "loss": loss_fn.value(A, targets.Y),
-            name: training.finish_metric(name, total, X.shape[0], self.n_outputs),
-        }
+        return value, [(layer.dW + l2 * layer.W, layer.db.copy()) for layer in self.layers]
 
     def evaluate(self, X: object, y: object, loss: str | Loss | None = None) -> dict[str, float]:
         """Mean loss and accuracy (classifiers) or RMSE (regression) on ``(X, y)``.
@@ -295,7 +286,9 @@ class Sequential:
             ``{"loss": ..., "accuracy": ...}`` or ``{"loss": ..., "rmse": ...}``.
         """
         X = self._check_X(X)
-        return self.score_encoded(X, self.encode_targets(y, X.shape[0]), self.resolve_loss(loss))
+        targets = self.encode_targets(y, X.shape[0])
+        return training.score(self._forward(X), targets, self.resolve_loss(loss),
+                              self.output_activation)
 
     # ------------------------------------------------------------------ training
     def fit(
@@ -310,7 +303,8 @@ class Sequential:
         validation_data: tuple[object, object] | None = None,
         callbacks: Sequence[Callback] | None = None,
         l2: float = 0.0,
-    ) -> training.History:
+        lr_schedule: str | Schedule | None = None,
+    ) -> History:
         """Train with gradient descent and backpropagation.
 
         Parameters
@@ -335,9 +329,18 @@ class Sequential:
         validation_data : (X_val, y_val) or None
             Evaluated after every epoch (``val_loss``, ``val_accuracy``/``val_rmse``).
         callbacks : list of Callback or None
+            Called in order after every epoch with one shared ``logs`` dict, which they
+            may change in place; the history records it after all of them ran (see
+            :class:`nncore.Callback`).
         l2 : float, default 0.0
             L2 regularisation: adds ``l2 / 2 * sum(W**2)`` (biases excluded) to the
             mean loss being minimised.
+        lr_schedule : str, Schedule or None, default None
+            A learning-rate schedule (``"step"``, ``"exponential"``, ``"cosine"``,
+            ``"constant"`` or a :class:`nncore.Schedule`): each epoch trains with the
+            optimizer's learning rate times ``schedule.factor(epoch, epochs)`` and logs
+            it as ``lr``. The optimizer's learning rate is back at its base value when
+            ``fit`` returns or raises. None keeps it constant.
 
         Returns
         -------
@@ -351,9 +354,20 @@ class Sequential:
             When the loss or a weight stops being finite; the model keeps the weights
             of the last finite epoch.
         """
-        return training.fit(
-            self, X, y, loss=loss, optimizer=optimizer, epochs=epochs, batch_size=batch_size,
-            shuffle=shuffle, validation_data=validation_data, callbacks=callbacks, l2=l2,
+        X = self._check_X(X)
+        loss_fn = self.resolve_loss(loss)
+        targets = self.encode_targets(y, X.shape[0])
+        validation = None
+        if validation_data is not None:
+            if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (X_val, y_val)")
+            X_val = as_float_matrix("X_val", validation_data[0], self.dtype, self.n_inputs)
+            validation = (X_val, self.encode_targets(validation_data[1], X_val.shape[0],
+                                                     name="y_val"))
+        return training.train(
+            self, X, targets, loss_fn, optimizer=optimizer, epochs=epochs,
+            batch_size=batch_size, shuffle=shuffle, validation=validation,
+            callbacks=callbacks, l2=l2, lr_schedule=lr_schedule,
         )
 
     # ------------------------------------------------------------------ state

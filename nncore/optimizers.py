@@ -3,14 +3,16 @@
 nncore keeps every parameter of a network in one flat vector, so one optimizer step
 is a handful of vectorised, in-place operations whatever the depth of the network.
 State (velocity, moments) is created at the first step and kept across ``fit`` calls,
-as PyTorch does; :meth:`Optimizer.reset` clears it.
+as PyTorch does (a new optimizer starts afresh).
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from nncore._checks import check_real
+from nncore.bounds import check_bound
 
 
 class Optimizer:
@@ -19,13 +21,23 @@ class Optimizer:
     Parameters
     ----------
     lr : float
-        The learning rate, a finite number > 0.
+        The learning rate, a finite number > 0. ``fit`` may change it epoch by epoch
+        under a learning-rate schedule and puts it back when it ends.
+
+    Attributes
+    ----------
+    name : str
+        The registry key (:data:`nncore.OPTIMIZERS`).
+    bounds_prefix : str
+        The prefix of the optimizer's argument ranges in :data:`nncore.BOUNDS`
+        (``"SGD"`` for ``"SGD.lr"``, ``"SGD.momentum"``).
     """
 
     name: str = ""
+    bounds_prefix: ClassVar[str] = "Optimizer"
 
     def __init__(self, lr: float) -> None:
-        self.lr = check_real("lr", lr, low=0.0, low_inclusive=False)
+        self.lr = check_bound(f"{self.bounds_prefix}.lr", lr)
         self._state_key: tuple | None = None
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
@@ -35,10 +47,6 @@ class Optimizer:
             self._init_state(params)
             self._state_key = key
         self._update(params, grads)
-
-    def reset(self) -> None:
-        """Forget the optimizer's state (velocities, moments, step count)."""
-        self._state_key = None
 
     def _init_state(self, params: np.ndarray) -> None:
         self._scratch = np.empty_like(params)
@@ -78,10 +86,11 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    bounds_prefix = "SGD"
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(lr)
-        self.momentum = check_real("momentum", momentum, low=0.0, high=1.0, high_inclusive=False)
+        self.momentum = check_bound("SGD.momentum", momentum)
         if not isinstance(nesterov, bool | np.bool_):
             raise ValueError(f"nesterov must be True or False; got {nesterov!r}")
         if nesterov and self.momentum == 0.0:
@@ -134,14 +143,15 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    bounds_prefix = "Adam"
 
     def __init__(
         self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
     ) -> None:
         super().__init__(lr)
-        self.beta1 = check_real("beta1", beta1, low=0.0, high=1.0, high_inclusive=False)
-        self.beta2 = check_real("beta2", beta2, low=0.0, high=1.0, high_inclusive=False)
-        self.eps = check_real("eps", eps, low=0.0, low_inclusive=False)
+        self.beta1 = check_bound("Adam.beta1", beta1)
+        self.beta2 = check_bound("Adam.beta2", beta2)
+        self.eps = check_bound("Adam.eps", eps)
 
     def _init_state(self, params: np.ndarray) -> None:
         super()._init_state(params)
@@ -195,8 +205,3 @@ def get_optimizer(optimizer: str | Optimizer | None, **kwargs: float) -> Optimiz
         )
     return OPTIMIZERS[optimizer](**kwargs)
 
-
-def optimizer_from_config(config: dict) -> Optimizer:
-    """Rebuild an optimizer from :meth:`Optimizer.get_config`."""
-    config = dict(config)
-    return get_optimizer(config.pop("name"), **config)

@@ -16,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from nncore._checks import as_float_matrix, check_int, check_real, input_dtype, resolve_dtype
+from nncore._checks import SeedLike, as_float_matrix, input_dtype, make_rng, resolve_dtype
+from nncore.bounds import Interval, check_bound
 from nncore.callbacks import Callback
-from nncore.network import SeedLike, make_rng
-from nncore.training import History
+from nncore.history import History
+from nncore.schedules import Schedule
+from nncore.training import run_epochs
 
 
 class Perceptron:
@@ -44,8 +46,8 @@ class Perceptron:
 
     def __init__(self, n_inputs: int, lr: float = 0.1, seed: SeedLike = None,
                  dtype: object = None) -> None:
-        self.n_inputs = check_int("n_inputs", n_inputs)
-        self.lr = check_real("lr", lr, low=0.0, low_inclusive=False)
+        self.n_inputs = check_bound("Perceptron.n_inputs", n_inputs)
+        self.lr = check_bound("Perceptron.lr", lr)
         self.seed = seed if isinstance(seed, int) else None
         self.rng = make_rng(seed)
         explicit = resolve_dtype(dtype)
@@ -64,15 +66,13 @@ class Perceptron:
             raise ValueError(f"w must be a non-empty vector; got shape {w.shape}")
         p = cls(w.size, seed=0, dtype="float64")
         p.w[...] = w
-        p.b = check_real("b", b)
+        p.b = Interval(None, None, "neither").check("b", b)
         return p
 
     @property
     def n_params(self) -> int:
         """Number of parameters, ``n_inputs + 1``."""
         return self.n_inputs + 1
-
-    is_classifier = True
 
     def _check_X(self, X: object) -> np.ndarray:
         if not self._dtype_fixed:
@@ -116,55 +116,62 @@ class Perceptron:
         self, X: object, y: object, epochs: int = 25, shuffle: bool = True,
         callbacks: Sequence[Callback] | None = None,
         validation_data: tuple[object, object] | None = None,
+        lr_schedule: str | Schedule | None = None,
     ) -> History:
         """The perceptron algorithm: apply the trick to every misclassified point, epoch
         after epoch, until all points are right or ``epochs`` is reached.
+
+        Training runs in nncore's one epoch loop (:func:`nncore.training.run_epochs`), so
+        callbacks, stopping and learning-rate schedules behave as in
+        :meth:`nncore.Sequential.fit`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_inputs)
+        y : array-like of shape (n_samples,)
+            Labels 0 and 1.
+        epochs : int, default 25
+            The most passes over the points, >= 1.
+        shuffle : bool, default True
+            Visit the points in a new random order every epoch.
+        callbacks : list of Callback or None
+        validation_data : (X_val, y_val) or None
+        lr_schedule : str, Schedule or None, default None
+            Each epoch uses ``lr * schedule.factor(epoch, epochs)`` (logged as ``lr``);
+            ``lr`` is back at its base value afterwards.
 
         Returns
         -------
         History
             ``train_accuracy`` and ``train_misclassified`` per epoch (measured after the
-            epoch), plus ``val_accuracy`` with validation data.
+            epoch), plus ``val_accuracy`` with validation data. When every point is right
+            training ends with ``stop_reason`` "converged: ..." (not ``stopped_early``).
         """
-        epochs = check_int("epochs", epochs)
+        epochs = check_bound("fit.epochs", epochs)
         X = self._check_X(X)
         labels = self._labels(y, X.shape[0])
         val = None
         if validation_data is not None:
             Xv = as_float_matrix("X_val", validation_data[0], self.dtype, self.n_inputs)
             val = (Xv, self._labels(validation_data[1], Xv.shape[0], "y_val"))
-        callbacks = list(callbacks or [])
-        history = History()
-        self.stop_training, self.stop_reason = False, None
-        params = {"epochs": epochs, "batch_size": 1, "n_samples": X.shape[0],
-                  "loss": "perceptron", "optimizer": {"name": "perceptron", "lr": self.lr},
-                  "l2": 0.0, "has_validation": val is not None}
-        try:
-            for cb in callbacks:
-                cb.on_train_begin(self, params)
-            for epoch in range(1, epochs + 1):
-                order = self.rng.permutation(X.shape[0]) if shuffle else range(X.shape[0])
-                for i in order:
-                    self.update(X[i], labels[i])
-                wrong = int(np.count_nonzero(self.predict(X) != labels))
-                logs = {"train_accuracy": 1.0 - wrong / X.shape[0],
-                        "train_misclassified": float(wrong)}
-                if val is not None:
-                    logs["val_accuracy"] = float(np.mean(self.predict(val[0]) == val[1]))
-                history.append(epoch, logs)
-                for cb in callbacks:
-                    cb.on_epoch_end(self, epoch, logs)
-                if wrong == 0:
-                    history.stop_reason = f"converged: every point is right after epoch {epoch}"
-                    break
-                if self.stop_training:
-                    history.stopped_early = True
-                    history.stop_reason = self.stop_reason or "stopped by a callback"
-                    break
-        finally:
-            for cb in callbacks:
-                cb.on_train_end(self, history)
-        return history
+        n = X.shape[0]
+
+        def epoch_step(epoch: int) -> tuple[dict[str, float], str | None]:
+            order = self.rng.permutation(n) if shuffle else range(n)
+            for i in order:
+                self.update(X[i], labels[i])
+            wrong = int(np.count_nonzero(self.predict(X) != labels))
+            logs = {"train_accuracy": 1.0 - wrong / n, "train_misclassified": float(wrong)}
+            if val is not None:
+                logs["val_accuracy"] = float(np.mean(self.predict(val[0]) == val[1]))
+            converged = f"converged: every point is right after epoch {epoch}"
+            return logs, converged if wrong == 0 else None
+
+        params = {"batch_size": 1, "n_samples": n, "loss": "perceptron",
+                  "optimizer": {"name": "perceptron", "lr": self.lr}, "l2": 0.0,
+                  "has_validation": val is not None}
+        return run_epochs(self, epoch_step, epochs=epochs, callbacks=callbacks, params=params,
+                          lr_owner=self, lr_schedule=lr_schedule)
 
     def get_config(self) -> dict[str, Any]:
         """The perceptron as a JSON-able dict."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nncore._version import __version__
 from nncore.network import Sequential
 from nncore.perceptron import Perceptron
 
@@ -43,8 +44,6 @@ def save(model: Model, path: str | Path) -> tuple[Path, Path]:
     -------
     (npz_path, json_path)
     """
-    from nncore import __version__
-
     if not isinstance(model, tuple(MODEL_TYPES.values())):
         raise ValueError(f"model must be a Sequential or a Perceptron; got {type(model).__name__}")
     npz_path, json_path = _paths(path)

@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -64,6 +65,13 @@ _FLOAT_DTYPES = (np.float64, np.float32)
 _AUTO_BATCH = 200
 
 
+def _bound(key: str) -> Interval:
+    """scikit-learn's form of the range nncore checks the same argument against."""
+    bound = nncore.BOUNDS[key]
+    return Interval(Integral if bound.integer else Real, bound.low, bound.high,
+                    closed=bound.closed)
+
+
 class _Monitor(nncore.Callback):
     """Records the loss curve and applies ``MLPClassifier``'s stopping rule, once per epoch.
 
@@ -79,12 +87,14 @@ class _Monitor(nncore.Callback):
         estimator: _NeuralNetBase,
         l2: float,
         validation: tuple[np.ndarray, np.ndarray] | None,
+        score: Callable[[nncore.Sequential, dict[str, float], np.ndarray, np.ndarray], float],
         best_loss: float = math.inf,
         no_improvement: int = 0,
     ) -> None:
         self.estimator = estimator
         self.l2 = l2
         self.validation = validation
+        self.score = score
         self.tol = float(estimator.tol)
         self.patience = estimator.n_iter_no_change
         self.loss_curve: list[float] = []
@@ -103,7 +113,7 @@ class _Monitor(nncore.Callback):
             print(f"Iteration {len(self.estimator.loss_curve_) + len(self.loss_curve)}, "
                   f"loss = {loss:.8f}")
         if self.validation is not None:
-            score = self.estimator._validation_score(model, logs, *self.validation)
+            score = self.score(model, logs, *self.validation)
             self.validation_scores.append(score)
             improved = score >= self.best_score + self.tol
             if score > self.best_score:
@@ -135,22 +145,22 @@ class _NeuralNetBase(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(_HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"sgd", "adam"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), None],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [_bound("fit.l2")],
+        "batch_size": [StrOptions({"auto"}), _bound("fit.batch_size"), None],
+        "learning_rate_init": [_bound("Optimizer.lr")],
+        "max_iter": [_bound("fit.epochs")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "momentum": [_bound("SGD.momentum")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "beta_1": [_bound("Adam.beta1")],
+        "beta_2": [_bound("Adam.beta2")],
+        "epsilon": [_bound("Adam.eps")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "dtype": [None, StrOptions({"float32", "float64"}), Options(type, set(_FLOAT_DTYPES))],
     }
@@ -315,7 +325,8 @@ class _NeuralNetBase(BaseEstimator):
         n = X.shape[0]
         bs = self._batch_size(n)
         l2 = self.alpha / bs
-        monitor = _Monitor(self, l2, validation, **(self._stopping_state or {}))
+        monitor = _Monitor(self, l2, validation, self._validation_score,
+                           **(self._stopping_state or {}))
         self.model_.fit(
             X, Y, optimizer=self._optimizer, epochs=1 if incremental else self.max_iter,
             batch_size=bs, shuffle=self.shuffle, l2=l2, callbacks=[monitor],

@@ -1,4 +1,13 @@
-"""The training loop: backpropagation over preallocated buffers, history and divergence guard.
+"""The training loop: backpropagation over preallocated buffers, the epoch loop shared by
+every model, and the divergence guard.
+
+- :class:`Workspace` is nncore's one implementation of backpropagation. It talks to
+  layers through a small public protocol (:class:`LayerLike`: ``W``, ``b``, their
+  gradient views ``dW``, ``db``, and the activation), never to a model class.
+- :func:`run_epochs` is the one epoch loop: callbacks, history, stopping, the
+  learning-rate schedule and the divergence error. ``Sequential.fit`` (through
+  :func:`train`) and ``Perceptron.fit`` both call it with their own per-epoch step.
+- :func:`train` is ``Sequential.fit``'s mini-batch gradient descent on validated data.
 
 Speed comes the way scikit-learn's MLP gets it, and a little further: every buffer a
 batch needs is allocated once per ``fit`` and reused, activations and their derivatives
@@ -12,19 +21,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
-from nncore._checks import as_float_matrix, check_int, check_real
+from nncore.activations import Activation
+from nncore.bounds import check_bound
 from nncore.callbacks import Callback, wants_batches
+from nncore.history import History
 from nncore.losses import Loss
 from nncore.optimizers import SGD, Optimizer, get_optimizer
-from nncore.targets import Targets
-
-if TYPE_CHECKING:
-    from nncore.network import Sequential
+from nncore.schedules import Schedule, get_schedule
+from nncore.targets import CLASSIFIER_OUTPUTS, Targets
 
 
 class TrainingDiverged(RuntimeError):
@@ -50,76 +59,118 @@ class TrainingDiverged(RuntimeError):
         super().__init__(f"Training diverged at epoch {epoch}: {what}. {hint}.")
 
 
-@dataclass
-class History:
-    """Per-epoch metrics of one ``fit``.
+# --------------------------------------------------------------------------- protocols
 
-    Attributes
-    ----------
-    epochs : list of int
-        Epoch numbers, from 1.
-    history : dict of str to list of float
-        ``train_loss`` and ``train_accuracy`` (classifiers) or ``train_rmse``
-        (regression), and the same with ``val_`` for validation data. Losses are the
-        mean data loss, without the L2 penalty, so runs with different ``l2`` compare.
-        Train metrics are averages over the epoch's batches, as Keras reports them.
-    stopped_early : bool
-        True when a callback (early stopping, a Stop button) ended training.
-    stop_reason : str or None
-        Why it stopped early.
-    best_epoch : int or None
-        Set by :class:`nncore.EarlyStopping`.
+
+class LayerLike(Protocol):
+    """What backpropagation needs of a layer (:class:`nncore.Dense` is one).
+
+    ``W`` (n_inputs x n_units) and ``b`` (n_units,) are the parameters; ``dW`` and ``db``
+    are arrays of the same shapes that backpropagation overwrites with the gradients.
     """
 
-    epochs: list[int] = field(default_factory=list)
-    history: dict[str, list[float]] = field(default_factory=dict)
-    stopped_early: bool = False
-    stop_reason: str | None = None
-    best_epoch: int | None = None
+    @property
+    def W(self) -> np.ndarray: ...
 
-    def append(self, epoch: int, logs: dict[str, float]) -> None:
-        """Record one epoch's metrics."""
-        self.epochs.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
+    @property
+    def b(self) -> np.ndarray: ...
 
-    def records(self) -> list[dict[str, float]]:
-        """One dict per epoch, ``{"epoch": e, "train_loss": ..., ...}`` (a tidy table)."""
-        keys = list(self.history)
-        return [
-            {"epoch": epoch, **{k: self.history[k][i] for k in keys}}
-            for i, epoch in enumerate(self.epochs)
-        ]
+    @property
+    def dW(self) -> np.ndarray: ...
 
-    def last(self) -> dict[str, float]:
-        """The metrics of the last recorded epoch (empty if none)."""
-        return {k: v[-1] for k, v in self.history.items() if v}
+    @property
+    def db(self) -> np.ndarray: ...
 
-    def __len__(self) -> int:
-        return len(self.epochs)
+    @property
+    def activation_fn(self) -> Activation: ...
+
+
+class Stoppable(Protocol):
+    """A model a callback can stop: ``model.stop_training = True``."""
+
+    stop_training: bool
+    stop_reason: str | None
+
+
+class HasLearningRate(Protocol):
+    """An object whose ``lr`` a learning-rate schedule sets (an optimizer, a perceptron)."""
+
+    lr: float
+
+
+class NetworkLike(Stoppable, Protocol):
+    """What :func:`train` needs of a network (:class:`nncore.Sequential` is one).
+
+    ``parameters`` and ``gradients`` are flat vectors; every layer's ``W``/``b`` and
+    ``dW``/``db`` are views into them, so one optimizer step updates every layer.
+    """
+
+    @property
+    def layers(self) -> Sequence[LayerLike]: ...
+
+    @property
+    def dtype(self) -> np.dtype: ...
+
+    @property
+    def parameters(self) -> np.ndarray: ...
+
+    @property
+    def gradients(self) -> np.ndarray: ...
+
+    @property
+    def rng(self) -> np.random.Generator: ...
+
+
+# --------------------------------------------------------------------------- backprop
+
+
+@dataclass(slots=True)
+class _LayerPlan:
+    W: np.ndarray
+    b: np.ndarray
+    dW: np.ndarray
+    db: np.ndarray
+    forward: Callable[[np.ndarray], np.ndarray]
+    backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    act: np.ndarray
+    delta: np.ndarray | None
 
 
 class Workspace:
     """Activation and delta buffers for batches of up to ``batch_size`` rows.
 
-    ``forward`` and ``backward`` are the network's one implementation of
-    backpropagation; ``fit`` and ``loss_and_gradients`` both use it. Gradients are
-    written into the model's flat gradient vector through each layer's views. The
-    per-layer arrays and functions are looked up once here, not once per batch.
+    ``forward`` and ``backward`` are nncore's one implementation of backpropagation;
+    ``fit``, ``evaluate``-style scoring and ``loss_and_gradients`` all use it. Gradients
+    are written into each layer's ``dW`` and ``db``. The per-layer arrays and functions
+    are looked up once here, not once per batch.
+
+    Parameters
+    ----------
+    layers : sequence of LayerLike
+        The network's layers, input first.
+    batch_size : int
+        The most rows a batch will have.
+    dtype : numpy dtype
+        The network's float type.
+    backward : bool, default True
+        Allocate the delta buffers; False for a workspace that only runs ``forward``.
     """
 
-    def __init__(self, model: Sequential, batch_size: int) -> None:
-        dtype = model.dtype
-        self.output_activation = model.output_activation
-        self.output_backward = model.layers[-1].activation_fn.backward
+    def __init__(
+        self, layers: Sequence[LayerLike], batch_size: int, dtype: np.dtype, *,
+        backward: bool = True,
+    ) -> None:
+        output = layers[-1].activation_fn
+        self.output_activation = output.name
+        self.output_backward = output.backward
         self.plan = [
             _LayerPlan(
-                W=layer.W, b=layer.b, dW=layer._dW, db=layer._db,
+                W=layer.W, b=layer.b, dW=layer.dW, db=layer.db,
                 forward=layer.activation_fn.forward, backward=layer.activation_fn.backward,
-                act=np.empty((batch_size, layer.n_units), dtype),
-                delta=np.empty((batch_size, layer.n_units), dtype),
+                act=np.empty((batch_size, layer.W.shape[1]), dtype),
+                delta=np.empty((batch_size, layer.W.shape[1]), dtype) if backward else None,
             )
-            for layer in model.layers
+            for layer in layers
         ]
 
     def forward(self, Xb: np.ndarray) -> np.ndarray:
@@ -158,34 +209,24 @@ class Workspace:
         np.add.reduce(delta, axis=0, out=first.db)
 
 
-@dataclass(slots=True)
-class _LayerPlan:
-    W: np.ndarray
-    b: np.ndarray
-    dW: np.ndarray
-    db: np.ndarray
-    forward: Callable[[np.ndarray], np.ndarray]
-    backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
-    act: np.ndarray
-    delta: np.ndarray
-
+# --------------------------------------------------------------------------- metrics
 
 BatchMetric = Callable[[np.ndarray, np.ndarray, np.ndarray | None], float]
 
 
-def metric_name(model: Sequential) -> str:
-    """``accuracy`` for classifiers, ``rmse`` for regression networks."""
-    return "accuracy" if model.is_classifier else "rmse"
+def metric_name(output_activation: str) -> str:
+    """``accuracy`` for classifier outputs (sigmoid, softmax, step), ``rmse`` otherwise."""
+    return "accuracy" if output_activation in CLASSIFIER_OUTPUTS else "rmse"
 
 
-def batch_metric(model: Sequential, targets: Targets) -> BatchMetric:
+def batch_metric(output_activation: str, targets: Targets) -> BatchMetric:
     """A function of (outputs, targets, labels) giving the batch's correct count or SSE."""
-    if not model.is_classifier:
+    if output_activation not in CLASSIFIER_OUTPUTS:
         def squared_error(A: np.ndarray, Y: np.ndarray, labels: np.ndarray | None) -> float:
             diff = A - Y
             return float(np.vdot(diff, diff))
         return squared_error
-    if model.output_activation == "softmax":
+    if output_activation == "softmax":
         def softmax_correct(A: np.ndarray, Y: np.ndarray, labels: np.ndarray | None) -> float:
             return np.count_nonzero(A.argmax(axis=1) == labels)
         return softmax_correct
@@ -206,39 +247,178 @@ def finish_metric(name: str, total: float, n_rows: int, n_outputs: int) -> float
     return math.sqrt(float(total) / (n_rows * n_outputs))
 
 
-def fit(
-    model: Sequential,
-    X: object,
-    y: object,
-    *,
-    loss: str | Loss | None = None,
-    optimizer: str | Optimizer | None = None,
-    epochs: int = 100,
-    batch_size: int | None = None,
-    shuffle: bool = True,
-    validation_data: tuple[object, object] | None = None,
-    callbacks: Sequence[Callback] | None = None,
-    l2: float = 0.0,
-) -> History:
-    """Train ``model`` with mini-batch gradient descent; see :meth:`Sequential.fit`."""
-    epochs = check_int("epochs", epochs)
-    batch_size = check_int("batch_size", batch_size, allow_none=True)
-    l2 = check_real("l2", l2, low=0.0)
+def score(A: np.ndarray, targets: Targets, loss: Loss, output_activation: str
+          ) -> dict[str, float]:
+    """The mean loss and the accuracy or RMSE of outputs ``A`` against encoded targets.
+
+    Returns
+    -------
+    dict
+        ``{"loss": ..., "accuracy": ...}`` or ``{"loss": ..., "rmse": ...}``.
+    """
+    name = metric_name(output_activation)
+    total = batch_metric(output_activation, targets)(A, targets.Y, targets.labels)
+    return {"loss": loss.value(A, targets.Y),
+            name: finish_metric(name, total, A.shape[0], A.shape[1])}
+
+
+# --------------------------------------------------------------------------- epoch loop
+
+EpochStep = Callable[[int], tuple[dict[str, float], str | None]]
+"""One epoch of training: ``step(epoch) -> (logs, finished)``.
+
+``logs`` holds the epoch's metrics; ``finished`` is None to go on, or the reason the
+run is complete (a perceptron that classifies every point). A step whose loss or
+weights stop being finite raises ``Diverged``; :func:`run_epochs` turns that into
+:class:`TrainingDiverged`.
+"""
+
+
+class Diverged(Exception):
+    """Raised by an epoch step whose loss or weights stopped being finite.
+
+    The step has already put back the last finite weights; :func:`run_epochs` raises
+    :class:`TrainingDiverged` with the epoch, the history so far and the base learning
+    rate. The message says what went wrong (``"the training loss is nan"``).
+    """
+
+
+def check_callbacks(callbacks: Sequence[Callback] | None) -> list[Callback]:
+    """The callbacks as a list, each checked to be an :class:`nncore.Callback`."""
     callbacks = list(callbacks or [])
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise ValueError(f"callbacks must be nncore.Callback instances; got {cb!r}")
+    return callbacks
+
+
+def run_epochs(
+    model: Stoppable,
+    step: EpochStep,
+    *,
+    epochs: int,
+    callbacks: Sequence[Callback] | None = None,
+    params: dict[str, Any] | None = None,
+    lr_owner: HasLearningRate | None = None,
+    lr_schedule: str | Schedule | None = None,
+) -> History:
+    """The epoch loop every nncore model trains with.
+
+    For each epoch from 1 to ``epochs``:
+
+    1. with a schedule, set ``lr_owner.lr = base_lr * schedule.factor(epoch, epochs)``;
+    2. run ``step(epoch)``, which trains one epoch and returns its logs (with a
+       schedule, ``logs["lr"]`` is added);
+    3. call every callback's ``on_epoch_end`` in order, with the one shared ``logs``
+       dict, which they may change in place;
+    4. record the logs in the history (after the callbacks, so it keeps their changes);
+    5. stop if the step said it finished, or if a callback set ``model.stop_training``.
+
+    ``on_train_begin`` runs before the first epoch and ``on_train_end`` after the last,
+    also when training raised. The learning rate is back at its base value by then.
+
+    Parameters
+    ----------
+    model : Stoppable
+        Passed to the callbacks; its ``stop_training`` and ``stop_reason`` are reset.
+    step : callable
+        ``step(epoch) -> (logs, finished)``, see :data:`EpochStep`.
+    epochs : int
+        >= 1 (``BOUNDS["fit.epochs"]``).
+    callbacks : sequence of Callback or None
+    params : dict or None
+        What ``on_train_begin`` receives, with ``epochs`` and ``lr_schedule`` added.
+    lr_owner : object with an ``lr`` attribute, or None
+        What the schedule changes: the optimizer, or the perceptron itself.
+    lr_schedule : str, Schedule or None
+        A name from :data:`nncore.SCHEDULES` or a :class:`nncore.Schedule`; None keeps
+        the learning rate constant (and adds no ``lr`` log).
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    TrainingDiverged
+        When ``step`` raises :class:`Diverged`; ``history`` holds the epochs before.
+    """
+    epochs = check_bound("fit.epochs", epochs)
+    callbacks = check_callbacks(callbacks)
+    schedule = None if lr_schedule is None else get_schedule(lr_schedule)
+    if schedule is not None and lr_owner is None:
+        raise ValueError("lr_schedule needs a learning rate to change; got no lr_owner")
+    base_lr = getattr(lr_owner, "lr", None)
+    run_params = {"epochs": epochs, **(params or {}),
+                  "lr_schedule": None if schedule is None else schedule.get_config()}
+    history = History()
+    model.stop_training = False
+    model.stop_reason = None
+    try:
+        for cb in callbacks:
+            cb.on_train_begin(model, run_params)
+        for epoch in range(1, epochs + 1):
+            if schedule is not None:
+                lr = base_lr * schedule.factor(epoch, epochs)
+                lr_owner.lr = lr
+            try:
+                logs, finished = step(epoch)
+            except Diverged as signal:
+                raise TrainingDiverged(epoch, str(signal), base_lr, history) from None
+            if schedule is not None:
+                logs["lr"] = lr
+            for cb in callbacks:
+                cb.on_epoch_end(model, epoch, logs)
+            history.append(epoch, logs)
+            if finished is not None:
+                history.stop_reason = finished
+                break
+            if model.stop_training:
+                history.stopped_early = True
+                history.stop_reason = model.stop_reason or "stopped by a callback"
+                break
+    finally:
+        if schedule is not None:
+            lr_owner.lr = base_lr
+        for cb in callbacks:
+            cb.on_train_end(model, history)
+    return history
+
+
+# --------------------------------------------------------------------------- Sequential
+
+
+def train(
+    network: NetworkLike,
+    X: np.ndarray,
+    targets: Targets,
+    loss: Loss,
+    *,
+    optimizer: str | Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    validation: tuple[np.ndarray, Targets] | None = None,
+    callbacks: Sequence[Callback] | None = None,
+    l2: float = 0.0,
+    lr_schedule: str | Schedule | None = None,
+) -> History:
+    """Mini-batch gradient descent on validated data; see :meth:`nncore.Sequential.fit`.
+
+    ``X`` is a C-contiguous matrix in the network's dtype, ``targets`` and the
+    validation targets come from ``Sequential.encode_targets``, and ``loss`` suits the
+    output layer (``Sequential.resolve_loss``).
+    """
+    batch_size = check_bound("fit.batch_size", batch_size, allow_none=True)
+    l2 = check_bound("fit.l2", l2)
+    callbacks = check_callbacks(callbacks)
     opt = SGD(lr=0.01) if optimizer is None else get_optimizer(optimizer)
 
-    model.adopt_dtype(X)
-    X = as_float_matrix("X", X, model.dtype, model.n_inputs)
-    loss_fn = model.resolve_loss(loss)
-    targets = model.encode_targets(y, X.shape[0])
-    validation = _validation_set(model, validation_data)
-
+    layers = network.layers
     n = X.shape[0]
     bs = n if batch_size is None else min(batch_size, n)
-    workspace = Workspace(model, bs)
+    workspace = Workspace(layers, bs, network.dtype)
+    output = workspace.output_activation
     reshuffle = shuffle and bs < n
     Y, labels = targets.Y, targets.labels
     if reshuffle:
@@ -246,97 +426,66 @@ def fit(
         Ls = None if labels is None else np.empty_like(labels)
     else:
         Xs, Ys, Ls = X, Y, labels
-    count_metric = batch_metric(model, targets)
-    name = metric_name(model)
-    n_outputs = model.n_outputs
+    count_metric = batch_metric(output, targets)
+    name = metric_name(output)
+    n_outputs = Y.shape[1]
     starts = range(0, n, bs)
     batch_callbacks = [cb for cb in callbacks if wants_batches(cb)]
-    params, grads = model.parameters, model.gradients
-    l2_pairs = [(layer.W, layer._dW) for layer in model.layers] if l2 else []
-    rng = model.rng
+    params, grads = network.parameters, network.gradients
+    l2_pairs = [(layer.W, layer.dW) for layer in layers] if l2 else []
+    rng = network.rng
     last_good = params.copy()
-    history = History()
-    model.stop_training = False
-    model.stop_reason = None
+    if validation is not None:
+        X_val, val_targets = validation
+        val_workspace = Workspace(layers, X_val.shape[0], network.dtype, backward=False)
+    forward, backward, value, step = workspace.forward, workspace.backward, loss.value, opt.step
+
+    def epoch_step(epoch: int) -> tuple[dict[str, float], None]:
+        if reshuffle:
+            order = rng.permutation(n)
+            np.take(X, order, axis=0, out=Xs)
+            np.take(Y, order, axis=0, out=Ys)
+            if Ls is not None:
+                np.take(labels, order, axis=0, out=Ls)
+        loss_sum = metric_sum = 0.0
+        seen = 0
+        for batch, start in enumerate(starts):
+            Xb = Xs[start : start + bs]
+            Yb = Ys[start : start + bs]
+            m = Xb.shape[0]
+            A = forward(Xb)
+            loss_sum += value(A, Yb) * m
+            metric_sum += count_metric(A, Yb, None if Ls is None else Ls[start : start + bs])
+            backward(Xb, Yb, loss)
+            for W, dW in l2_pairs:
+                dW += l2 * W
+            step(params, grads)
+            seen += m
+            if batch_callbacks:
+                batch_logs = {"epoch": epoch, "size": m}
+                for cb in batch_callbacks:
+                    cb.on_batch_end(network, batch, batch_logs)
+            if network.stop_training:
+                break
+        train_loss = loss_sum / seen
+        if not (math.isfinite(train_loss) and np.isfinite(params).all()):
+            np.copyto(params, last_good)          # keep the last finite weights
+            raise Diverged(f"the training loss is {train_loss}" if not math.isfinite(train_loss)
+                           else "a weight became infinite or NaN")
+        np.copyto(last_good, params)
+        logs = {"train_loss": train_loss,
+                f"train_{name}": finish_metric(name, metric_sum, seen, n_outputs)}
+        if validation is not None:
+            scores = score(val_workspace.forward(X_val), val_targets, loss, output)
+            logs["val_loss"] = scores["loss"]
+            logs[f"val_{name}"] = scores[name]
+        return logs, None
+
     run_params = {
-        "epochs": epochs, "batch_size": batch_size, "n_samples": n, "loss": loss_fn.name,
+        "batch_size": batch_size, "n_samples": n, "loss": loss.name,
         "optimizer": opt.get_config(), "l2": l2, "has_validation": validation is not None,
     }
-    try:
-        for cb in callbacks:
-            cb.on_train_begin(model, run_params)
-        # Overflow on the way to a divergence is reported by TrainingDiverged, not warnings.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(1, epochs + 1):
-                if reshuffle:
-                    order = rng.permutation(n)
-                    np.take(X, order, axis=0, out=Xs)
-                    np.take(Y, order, axis=0, out=Ys)
-                    if Ls is not None:
-                        np.take(labels, order, axis=0, out=Ls)
-                loss_sum = metric_sum = 0.0
-                seen = 0
-                for batch, start in enumerate(starts):
-                    Xb = Xs[start : start + bs]
-                    Yb = Ys[start : start + bs]
-                    m = Xb.shape[0]
-                    A = workspace.forward(Xb)
-                    loss_sum += loss_fn.value(A, Yb) * m
-                    Lb = None if Ls is None else Ls[start : start + bs]
-                    metric_sum += count_metric(A, Yb, Lb)
-                    workspace.backward(Xb, Yb, loss_fn)
-                    for W, dW in l2_pairs:
-                        dW += l2 * W
-                    opt.step(params, grads)
-                    seen += m
-                    if batch_callbacks:
-                        batch_logs = {"epoch": epoch, "size": m}
-                        for cb in batch_callbacks:
-                            cb.on_batch_end(model, batch, batch_logs)
-                    if model.stop_training:
-                        break
-                logs = {
-                    "train_loss": loss_sum / seen,
-                    f"train_{name}": finish_metric(name, metric_sum, seen, n_outputs),
-                }
-                _guard_divergence(epoch, logs["train_loss"], params, last_good, opt, history)
-                if validation is not None:
-                    scores = model.score_encoded(validation[0], validation[1], loss_fn)
-                    logs["val_loss"] = scores["loss"]
-                    logs[f"val_{name}"] = scores[name]
-                history.append(epoch, logs)
-                for cb in callbacks:
-                    cb.on_epoch_end(model, epoch, logs)
-                if model.stop_training:
-                    history.stopped_early = True
-                    history.stop_reason = model.stop_reason or "stopped by a callback"
-                    break
-    finally:
-        for cb in callbacks:
-            cb.on_train_end(model, history)
-    return history
-
-
-def _validation_set(
-    model: Sequential, validation_data: tuple[object, object] | None
-) -> tuple[np.ndarray, Targets] | None:
-    if validation_data is None:
-        return None
-    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-        raise ValueError("validation_data must be a pair (X_val, y_val)")
-    Xv = as_float_matrix("X_val", validation_data[0], model.dtype, model.n_inputs)
-    return Xv, model.encode_targets(validation_data[1], Xv.shape[0], name="y_val")
-
-
-def _guard_divergence(
-    epoch: int, train_loss: float, params: np.ndarray, last_good: np.ndarray,
-    opt: Optimizer, history: History,
-) -> None:
-    """Raise :class:`TrainingDiverged` (restoring the last finite weights) or checkpoint."""
-    if math.isfinite(train_loss) and np.isfinite(params).all():
-        np.copyto(last_good, params)
-        return
-    what = (f"the training loss is {train_loss}" if not math.isfinite(train_loss)
-            else "a weight became infinite or NaN")
-    np.copyto(params, last_good)
-    raise TrainingDiverged(epoch, what, getattr(opt, "lr", None), history)
+    # Overflow on the way to a divergence is reported by TrainingDiverged, not warnings.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return run_epochs(network, epoch_step, epochs=epochs, callbacks=callbacks,
+                          params=run_params, lr_owner=opt, lr_schedule=lr_schedule)

@@ -19,9 +19,9 @@ def binary_model() -> nncore.Sequential:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: nncore.Dense(3, 0), r"n_units must be an integer >= 1; got 0"),
-        (lambda: nncore.Dense(-2, 3), r"n_inputs must be an integer >= 1; got -2"),
-        (lambda: nncore.Dense(3, 2.5), r"n_units must be an integer >= 1; got 2.5"),
+        (lambda: nncore.Dense(3, 0), r"n_units must be a whole number >= 1; got 0"),
+        (lambda: nncore.Dense(-2, 3), r"n_inputs must be a whole number >= 1; got -2"),
+        (lambda: nncore.Dense(3, 2.5), r"n_units must be a whole number >= 1; got 2.5"),
         (lambda: nncore.Dense(3, 2, activation="relu6"),
          r"activation must be one of 'identity', 'sigmoid'.*; got 'relu6'"),
         (lambda: nncore.Dense(3, 2, init="uniform"), r"init must be one of .*; got 'uniform'"),
@@ -39,11 +39,11 @@ def binary_model() -> nncore.Sequential:
         (lambda: nncore.Sequential([nncore.Dense(3, 1)], dtype="float16"),
          r"dtype must be 'float32', 'float64' or None; got 'float16'"),
         (lambda: nncore.Sequential([nncore.Dense(3, 1)], seed=-1),
-         r"seed must be an integer >= 0; got -1"),
+         r"seed must be a whole number >= 0; got -1"),
         (lambda: nncore.get_optimizer("rmsprop"), r"optimizer must be one of 'sgd', 'adam'"),
         (lambda: nncore.get_loss("hinge"), r"loss must be one of .*'log_loss'; got 'hinge'"),
         (lambda: nncore.Perceptron(2, lr=0), r"lr must be a finite number in \(0, inf\); got 0"),
-        (lambda: nncore.EarlyStopping(patience=0), r"patience must be an integer >= 1; got 0"),
+        (lambda: nncore.EarlyStopping(patience=0), r"patience must be a whole number >= 1; got 0"),
     ],
 )
 def test_constructors_reject_bad_arguments(build, message):
@@ -54,9 +54,9 @@ def test_constructors_reject_bad_arguments(build, message):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"epochs": 0}, r"epochs must be an integer >= 1; got 0"),
-        ({"epochs": 2.5}, r"epochs must be an integer >= 1; got 2.5"),
-        ({"batch_size": 0}, r"batch_size must be an integer >= 1 or None; got 0"),
+        ({"epochs": 0}, r"epochs must be a whole number >= 1; got 0"),
+        ({"epochs": 2.5}, r"epochs must be a whole number >= 1; got 2.5"),
+        ({"batch_size": 0}, r"batch_size must be a whole number >= 1 or None; got 0"),
         ({"l2": -1.0}, r"l2 must be a finite number in \[0, inf\); got -1.0"),
         ({"loss": "hinge"}, r"loss must be one of"),
         ({"loss": "cross_entropy"},
