@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 import nncore
+from nncore.training import Diverged, run_epochs
 from tests.nncore.helpers import XOR_X, XOR_Y, admissions, mlp
 
 
@@ -179,7 +182,8 @@ def test_divergence_raises_names_the_epoch_and_keeps_finite_weights():
         model.fit(X, y, optimizer=nncore.SGD(lr=10.0), epochs=100,
                   callbacks=[nncore.LambdaCallback(on_train_end=lambda m, h: ended.append(len(h)))])
     err = info.value
-    assert err.epoch >= 1 and len(err.history) == err.epoch - 1
+    assert err.history.epochs == list(range(1, err.epoch))      # every epoch before it
+    assert np.isfinite(err.history.history["train_loss"]).all()
     assert "lr=10" in str(err) and ended == [err.epoch - 1]
     assert np.isfinite(model.parameters).all()
 
@@ -228,3 +232,133 @@ def test_a_copied_model_keeps_its_weights_and_still_trains(how):
     twin.fit(X, y, optimizer=nncore.SGD(lr=0.5), epochs=3)
     assert not np.array_equal(before, twin.layers[0].W)
     np.testing.assert_array_equal(model.layers[0].W, model.state_dict()["layers.0.W"])
+
+
+# --------------------------------------------------------------------------- the callback contract
+
+
+def regression_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    return X, X @ [1.0, -2.0, 0.5] + rng.normal(scale=0.1, size=60)
+
+
+def test_callbacks_share_one_logs_dict_and_the_history_records_it_after_them():
+    """A callback rewrites train_rmse in place: later callbacks and the history see it."""
+    X, y = regression_data()
+    plain = mlp([3, 4, 1], "tanh", "identity", seed=0).fit(X, y, epochs=6)
+
+    def in_tens(model, epoch, logs):
+        logs["train_rmse"] *= 10
+        logs["added"] = float(epoch)
+
+    seen_later: list[tuple[float, float]] = []
+    stopper = nncore.EarlyStopping(monitor="train_rmse", patience=50)
+    scaled = mlp([3, 4, 1], "tanh", "identity", seed=0).fit(
+        X, y, epochs=6,
+        callbacks=[nncore.LambdaCallback(on_epoch_end=in_tens),
+                   nncore.LambdaCallback(on_epoch_end=lambda m, e, logs: seen_later.append(
+                       (logs["train_rmse"], logs["added"]))),
+                   stopper])
+    assert scaled.history["train_rmse"] == [10 * v for v in plain.history["train_rmse"]]
+    assert seen_later == list(zip(scaled.history["train_rmse"], [1.0, 2, 3, 4, 5, 6],
+                                  strict=True))
+    assert scaled.history["added"] == [1.0, 2, 3, 4, 5, 6]
+    assert stopper.best == min(scaled.history["train_rmse"])      # it read the rewritten value
+    assert scaled.history["train_loss"] == plain.history["train_loss"]
+
+
+def test_the_perceptron_keeps_the_same_callback_contract():
+    def halve(model, epoch, logs):
+        logs["train_accuracy"] /= 2
+
+    seen: list[float] = []
+    history = nncore.Perceptron(2, seed=0).fit(
+        XOR_X, XOR_Y, epochs=4,
+        callbacks=[nncore.LambdaCallback(on_epoch_end=halve),
+                   nncore.LambdaCallback(on_epoch_end=lambda m, e, logs: seen.append(
+                       logs["train_accuracy"]))])
+    plain = nncore.Perceptron(2, seed=0).fit(XOR_X, XOR_Y, epochs=4)
+    assert history.history["train_accuracy"] == seen == [
+        a / 2 for a in plain.history["train_accuracy"]]
+    with pytest.raises(ValueError, match=r"callbacks must be nncore\.Callback instances"):
+        nncore.Perceptron(2).fit(XOR_X, XOR_Y, callbacks=[print])
+
+
+def test_history_columns_stay_one_entry_per_epoch_when_keys_come_and_go():
+    X, y = regression_data()
+
+    def sometimes(model, epoch, logs):
+        if epoch >= 2:
+            logs["late"] = float(epoch)
+        if epoch == 2:
+            del logs["train_rmse"]
+
+    history = mlp([3, 1], "tanh", "identity").fit(
+        X, y, epochs=3, callbacks=[nncore.LambdaCallback(on_epoch_end=sometimes)])
+    late = history.history["late"]
+    assert math.isnan(late[0]) and late[1:] == [2.0, 3.0]
+    rmse = history.history["train_rmse"]
+    assert len(rmse) == 3 and math.isnan(rmse[1]) and not math.isnan(rmse[2])
+    assert [r["epoch"] for r in history.records()] == [1, 2, 3]
+
+
+class Toy:
+    """The least a model needs to run in run_epochs: stop flags and an lr to schedule."""
+
+    def __init__(self) -> None:
+        self.stop_training = False
+        self.stop_reason: str | None = None
+        self.lr = 1.0
+
+
+class Recorder(nncore.Callback):
+    def __init__(self, events: list) -> None:
+        self.events = events
+
+    def on_train_begin(self, model, params):
+        self.events.append(("begin", params))
+
+    def on_epoch_end(self, model, epoch, logs):
+        self.events.append(("epoch", epoch, dict(logs)))
+
+    def on_train_end(self, model, history):
+        self.events.append(("end", len(history), model.lr))
+
+
+def test_run_epochs_is_the_one_loop_in_order():
+    toy, events = Toy(), []
+
+    def step(epoch):
+        events.append(("step", epoch, toy.lr))
+        return {"x": float(epoch)}, ("all done" if epoch == 3 else None)
+
+    history = run_epochs(toy, step, epochs=10, callbacks=[Recorder(events)], params={"a": 1},
+                         lr_owner=toy, lr_schedule=nncore.StepDecay(0.5, 1))
+    assert events == [
+        ("begin", {"epochs": 10, "a": 1,
+                   "lr_schedule": {"name": "step", "decay_rate": 0.5, "decay_epochs": 1}}),
+        ("step", 1, 1.0), ("epoch", 1, {"x": 1.0, "lr": 1.0}),
+        ("step", 2, 0.5), ("epoch", 2, {"x": 2.0, "lr": 0.5}),
+        ("step", 3, 0.25), ("epoch", 3, {"x": 3.0, "lr": 0.25}),
+        ("end", 3, 1.0),                               # the lr is back before on_train_end
+    ]
+    assert history.stop_reason == "all done" and not history.stopped_early
+
+
+def test_run_epochs_turns_a_diverged_step_into_training_diverged():
+    toy, events = Toy(), []
+
+    def step(epoch):
+        if epoch == 3:
+            raise Diverged("the training loss is nan")
+        return {"x": float(epoch)}, None
+
+    with pytest.raises(nncore.TrainingDiverged,
+                       match=r"^Training diverged at epoch 3: the training loss is nan\. "
+                             r"Try a smaller learning rate \(lr=1 now; try 0\.1\)\.$") as info:
+        run_epochs(toy, step, epochs=5, callbacks=[Recorder(events)], lr_owner=toy)
+    assert info.value.history.epochs == [1, 2]
+    assert [e[0] for e in events] == ["begin", "epoch", "epoch", "end"]
+    with pytest.raises(ValueError, match="lr_schedule needs a learning rate to change"):
+        run_epochs(toy, step, epochs=1, lr_schedule="cosine")
