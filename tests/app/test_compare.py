@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 from experiments import RunSpec, train
@@ -43,6 +45,22 @@ def _specs(at):
     return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
 
 
+def _frames(chart) -> dict[str, pd.DataFrame]:
+    """A drawn chart's datasets (Streamlit sends them apart from the spec, as Arrow)."""
+    return {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in chart.proto.datasets}
+
+
+def _chart_with_param(at, name: str):
+    """The drawn chart that declares the selection parameter ``name``."""
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        layers = [spec, *spec.get("layer", [])]
+        if any(p["name"] == name for layer in layers for p in layer.get("params", [])):
+            return chart, spec
+    raise AssertionError(f"no chart with a {name!r} parameter")
+
+
 def test_empty_store_says_nothing_to_compare(app):
     at = _open(app)
     assert any("Nothing to compare yet" in m.value for m in at.markdown)
@@ -57,12 +75,23 @@ def test_runs_table_and_charts(app, runs):
     assert set(table["run_id"]) == set(runs)
     specs = _specs(at)
     assert len(specs) >= 4  # curves, ranking, scatter, parallel, ... boundaries
-    # The learning curves hold the compared runs' histories.
-    assert "Learning curves" in [s.value for s in at.subheader]
-    assert "Decisions" in [s.value for s in at.subheader]
-    # The boundary grid asks for SVG whatever its size (Streamlit would pick canvas).
+    # The learning curves hold the compared runs' histories (all four: none picked, the
+    # page compares the most recent ones), every epoch of their validation loss.
+    chart, spec = _chart_with_param(at, "pick")
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "validation loss"
+    [curves] = _frames(chart).values()
+    labels = {label.rsplit(" · ", 1)[1] for label in curves["run"]}
+    assert labels == {r[:6] for r in runs}
+    assert set(curves["metric"]) == {"val_loss"}
+    assert curves.groupby("run")["step"].agg(list).map(sorted).tolist() == [[1, 2, 3, 4, 5]] * 4
+    # One boundary panel per compared run on a 2-D dataset (XOR, moons: all four), drawn
+    # as SVG whatever its size (Streamlit would pick canvas for > 2,000 rows).
     grids = [s for s in specs if "concat" in s]
-    assert grids and grids[0]["usermeta"]["embedOptions"]["renderer"] == "svg"
+    assert len(grids) == 1 and grids[0]["usermeta"]["embedOptions"]["renderer"] == "svg"
+    panels = grids[0]["concat"]
+    assert len(panels) == 4
+    assert all([layer["mark"]["type"] for layer in p["layer"]] == ["rect", "point"]
+               for p in panels)
 
 
 def test_url_selects_runs(app, runs):

@@ -3,9 +3,13 @@ header and metrics, a prediction from its model, the export script."""
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+import pyarrow as pa
 import pytest
 
-from experiments import RunSpec, train
+from experiments import RunSpec, queries, train
 from ui import compare_state as cs
 
 RUN = "pages/3_Run.py"
@@ -26,6 +30,12 @@ def admissions(store):
                               "training": {"learning_rate": 0.1, "epochs": 5,
                                            "batch_size": 32}})
     return train(spec, tracking_uri=store, experiment="run-page", log_model=True).run_id
+
+
+def _frames(chart) -> dict[str, pd.DataFrame]:
+    """A drawn chart's datasets (Streamlit sends them apart from the spec, as Arrow)."""
+    return {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pandas()
+            for d in chart.proto.datasets}
 
 
 def _download(at, key):
@@ -49,7 +59,24 @@ def test_admissions_run_header_predict_and_export(app, admissions):
     labels = [m.label for m in at.metric]
     assert "epochs" in labels and any("accuracy" in lab for lab in labels)
     assert next(m.value for m in at.metric if m.label == "epochs") == "5"
-    assert at.get("vega_lite_chart")  # its curves
+    # Its charts: loss and accuracy curves (5 epochs, both splits), the validation
+    # confusion matrix (admissions is not 2-D: no boundary), one weight heatmap per
+    # layer, the class balance of the data.
+    charts = [(json.loads(c.proto.spec), _frames(c)) for c in at.get("vega_lite_chart")]
+    curves = [(s, f) for s, f in charts if s.get("mark", {}).get("type") == "line"]
+    assert [s["encoding"]["y"]["title"] for s, _ in curves] == ["loss", "accuracy"]
+    for _, frames in curves:
+        [frame] = frames.values()
+        assert frame.groupby("split")["epoch"].agg(sorted).tolist() == [[1, 2, 3, 4, 5]] * 2
+    confusion = [f for s, f in charts if [ly["mark"]["type"] for ly in s.get("layer", [])]
+                 == ["rect", "text"]]
+    assert len(confusion) == 1
+    spec = queries.run_spec(admissions)
+    [cells] = confusion[0].values()
+    assert cells["count"].sum() == len(spec.dataset.load().y_val)
+    heatmaps = [s for s, _ in charts if "hconcat" in s]
+    assert len(heatmaps) == 1 and len(heatmaps[0]["hconcat"]) == 2  # [4] hidden -> 2 layers
+    assert any(s.get("mark", {}).get("type") == "bar" for s, _ in charts)  # class balance
 
     # Predict: the form starts from the training data's medians.
     names = {n.label for n in at.number_input}
@@ -64,9 +91,47 @@ def test_admissions_run_header_predict_and_export(app, admissions):
     # Export as script: a runnable file for this spec.
     button = _download(at, "run_export_script")
     assert button.proto.label == "Export as script"
-    from experiments import queries
     from experiments.export import training_script
 
     script = training_script(queries.run_spec(admissions), run_id=admissions)
     assert "def main()" in script and "student_admissions" in script and admissions in script
     compile(script, "train.py", "exec")
+
+
+def test_two_d_runs_draw_their_decision_boundary(app, store, tmp_path):
+    """Moons: classes over the plane, and the confusion matrix beside it. A regression
+    on a 2-D CSV: the predicted value over the plane (one scale with the targets)."""
+    import numpy as np
+
+    moons = train(RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 60},
+                                     "model": {"hidden": [4], "activation": "tanh"},
+                                     "training": {"epochs": 3}}),
+                  tracking_uri=store, experiment="run-page", log_model=True).run_id
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    path = tmp_path / "plane.csv"
+    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "t": 2 * X[:, 0] - X[:, 1]}).to_csv(path,
+                                                                                index=False)
+    plane = train(RunSpec.from_dict({"dataset": {"name": "csv", "path": str(path),
+                                                 "target": "t"},
+                                     "model": {"hidden": [4]}, "training": {"epochs": 3}}),
+                  tracking_uri=store, experiment="run-page", log_model=True).run_id
+    at = _open(app, moons)
+    charts = [(json.loads(c.proto.spec), _frames(c)) for c in at.get("vega_lite_chart")]
+    layered = [(s, f) for s, f in charts if [ly["mark"]["type"] for ly in s.get("layer", [])]
+               == ["rect", "point"]]
+    assert len(layered) == 1
+    spec, frames = layered[0]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "p"  # two classes: the ramp
+    cells = frames[spec["layer"][0]["data"]["name"]]
+    assert len(cells) == 50 * 50 and set(cells["label"]) <= {"upper moon", "lower moon"}
+    assert any([ly["mark"]["type"] for ly in s.get("layer", [])] == ["rect", "text"]
+               for s, _ in charts)  # the confusion matrix
+
+    at.selectbox(key=cs.RUN).set_value(plane).run()
+    assert not at.exception, at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    [boundary] = [s for s in specs if [ly["mark"]["type"] for ly in s.get("layer", [])]
+                  == ["rect", "point"]]
+    assert boundary["layer"][0]["encoding"]["color"]["field"] == "value"
+    assert boundary["layer"][1]["encoding"]["fill"]["field"] == "t"
