@@ -165,22 +165,21 @@ def thin(frame: pd.DataFrame, x: str, max_points: int, *,
         nothing is dropped).
     """
     _check_max_points(max_points)
-    if frame.empty:
+    if len(frame) <= max_points:
         return frame
     values = frame[x]
     if by is None:
-        rank = values.rank(method="dense")
-        sizes = pd.Series(values.nunique(), index=frame.index)
+        codes, uniques = pd.factorize(values, sort=True)  # dense ranks from 0; NaN is -1
+        position = codes.astype(np.int64)
+        n = np.full(len(frame), len(uniques), dtype=np.int64)
     else:
         keys = [by] if isinstance(by, str) else list(by)
         grouped = values.groupby([frame[k] for k in keys], sort=False, dropna=False)
-        rank = grouped.rank(method="dense")
-        sizes = grouped.transform("nunique")
-    n = sizes.to_numpy(dtype=np.int64)
+        position = grouped.rank(method="dense").fillna(0).to_numpy(dtype=np.int64) - 1
+        n = grouped.transform("nunique").to_numpy(dtype=np.int64)
     if int(n.max()) <= max_points:
         return frame
-    missing = rank.isna().to_numpy()
-    position = rank.fillna(1).to_numpy(dtype=np.int64) - 1
+    missing = position < 0
     keep = (n <= max_points) | missing
     for size in np.unique(n[~keep]):
         rows = (n == size) & ~missing

@@ -42,6 +42,21 @@ def test_thin_positions_rule(n, max_points):
     assert kept.tolist() == [math.floor(x + Fraction(1, 2)) for x in exact]  # half up
 
 
+@given(xs=st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 60)), max_size=300),
+       max_points=st.integers(2, 40), grouped=st.booleans())
+def test_thin_is_the_rule_applied_to_each_groups_distinct_x(xs, max_points, grouped):
+    frame = pd.DataFrame(xs, columns=["run", "x"], dtype=object).astype({"x": "int64"})
+    out = thin(frame, "x", max_points, by="run" if grouped else None)
+    parts = frame.groupby("run") if grouped else [(None, frame)]
+    expected = set()
+    for _, part in parts:
+        distinct = np.sort(part["x"].unique())
+        kept = set(distinct[thin_positions(len(distinct), max_points)].tolist())
+        expected |= {i for i in part.index if part.at[i, "x"] in kept}
+    assert set(out.index) == expected
+    assert list(out.index) == sorted(out.index)  # the original order
+
+
 def test_thin_positions_needs_room_for_both_ends():
     with pytest.raises(ValueError, match="max_points = 1"):
         thin_positions(10, 1)
