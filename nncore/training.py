@@ -140,9 +140,9 @@ class Workspace:
     """Activation and delta buffers for batches of up to ``batch_size`` rows.
 
     ``forward`` and ``backward`` are nncore's one implementation of backpropagation;
-    ``fit``, ``evaluate``-style scoring and ``loss_and_gradients`` all use it. Gradients
-    are written into each layer's ``dW`` and ``db``. The per-layer arrays and functions
-    are looked up once here, not once per batch.
+    ``fit`` (batches and validation scores) and ``Sequential.loss_and_gradients`` use it.
+    Gradients are written into each layer's ``dW`` and ``db``. The per-layer arrays and
+    functions are looked up once here, not once per batch.
 
     Parameters
     ----------

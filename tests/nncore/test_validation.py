@@ -121,7 +121,11 @@ def test_step_networks_cannot_be_trained_by_backprop():
     model = nncore.Sequential([nncore.Dense(3, 2, "step"), nncore.Dense(2, 1, "sigmoid")])
     with pytest.raises(ValueError, match=r"'step' activations cannot be trained.*Perceptron"):
         model.fit(X, Y)
-    assert set(model.predict(X)) <= {0, 1}     # but it still computes
+    # but it still computes: step(X W1 + b1), then the sigmoid unit thresholded at 0.5
+    (W1, b1), (W2, b2) = [(layer.W, layer.b) for layer in model.layers]
+    hidden = (X @ W1 + b1 >= 0).astype(float)
+    expected = (1 / (1 + np.exp(-(hidden @ W2 + b2)[:, 0])) >= 0.5).astype(int)
+    assert model.predict(X).tolist() == expected.tolist()
 
 
 def test_a_layer_cannot_belong_to_two_models():
