@@ -187,7 +187,8 @@ with model_tab:
         elif model is not None and dataset is not None and dataset.task != "regression":
             conf = run_confusion(run_id, tracking_uri=tracking_uri)
             if conf is not None:
-                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"))
+                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"),
+                                width="content")
         else:
             st.caption("No decision boundary: the dataset is not two-dimensional.")
     with right:
@@ -195,11 +196,12 @@ with model_tab:
                 dataset.task != "regression":
             conf = run_confusion(run_id, tracking_uri=tracking_uri)
             if conf is not None:
-                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"))
+                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"),
+                                width="content")
     st.markdown("**Weights**")
     if model is not None:
         names = dataset.feature_names if dataset is not None else None
-        st.altair_chart(weight_heatmaps(weights_frame(model, names)))
+        st.altair_chart(weight_heatmaps(weights_frame(model, names)), width="content")
         st.caption("Rows are inputs, columns units; red positive, blue negative.")
     else:
         st.info(f"This run has no saved weights ({model_error}).")

@@ -2,9 +2,10 @@
 
 Trains four small runs on XOR (two learning rates x two seeds) and one admissions
 run through :func:`experiments.train` (the same call the Train page makes), serves
-the app, opens the Compare page with two runs picked in the URL, ticks runs in the
-table, checks the charts drew, follows a run's link to its Run page and predicts
-with the admissions model. Screenshots go to /tmp/screenshots/compare_*.png.
+the app, opens the Compare page with two runs picked in the URL, checks that every
+chart drew, follows the link to a compared run's page (its decision boundary
+drawn), then opens the admissions run and predicts with its model.
+Screenshots go to /tmp/screenshots/compare_*.png.
 """
 
 from __future__ import annotations
@@ -78,6 +79,13 @@ def _settle(page) -> None:
     page.wait_for_timeout(500)
 
 
+def _tab_chart(page):
+    """The first chart of the visible tab, once drawn (SVG, or canvas for big data)."""
+    chart = page.locator('[data-testid="stTabPanel"]:visible [data-testid="stVegaLiteChart"]')
+    chart.first.locator("canvas.marks, svg.marks").first.wait_for()
+    return chart.first
+
+
 def test_compare_then_run_page(server, page, tmp_path):
     url, xor, admissions = server
     page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]}&metric=val_loss&smooth=0.3")
@@ -109,10 +117,36 @@ def test_compare_then_run_page(server, page, tmp_path):
     # The replicate band: lr=0.03 and lr=0.1 each have two seeds.
     assert page.get_by_text("4 runs in 2 groups").count() == 1
 
-    # Follow a run's link in the table to its Run page.
+    # Follow the page's link to the first compared run: its Run page draws its decision
+    # boundary with the same builder as the Compare page's panels.
+    link = page.get_by_role("link", name="Open its page")
+    link.scroll_into_view_if_needed()
+    link.click()
+    page.get_by_role("heading", name="Run", exact=True).wait_for()
+    page.wait_for_url(f"**/Run?run={xor[0]}")
+    _settle(page)
+    page.get_by_role("tab", name="Decisions & weights").click()
+    _settle(page)
+    # A single 50 x 50 grid is more than 2,000 rows: Streamlit draws it on a canvas.
+    boundary = _tab_chart(page)
+    box = boundary.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 300
+    # Nothing drawn past the right edge of the page's content (the confusion matrix
+    # beside the boundary once overflowed its column and was cut off).
+    content = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    for chart in page.locator('[data-testid="stTabPanel"]:visible '
+                              '[data-testid="stVegaLiteChart"]').all():
+        drawn = chart.locator("canvas.marks, svg.marks").first.bounding_box()
+        assert drawn["x"] + drawn["width"] <= content["x"] + content["width"] + 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _shot(page, tmp_path, "run_boundary")
+
+    # The admissions run: header, curves, and a prediction from its form.
     page.goto(f"{url}/Run?run={admissions}")
     page.get_by_role("heading", name="Run", exact=True).wait_for()
     _settle(page)
+    _tab_chart(page)  # the curves
+    assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, tmp_path, "run_page")
     page.get_by_role("tab", name="Predict").click()
     page.locator('[data-testid="stFormSubmitButton"] button').click()
@@ -121,4 +155,5 @@ def test_compare_then_run_page(server, page, tmp_path):
     _shot(page, tmp_path, "run_predict")
     page.get_by_role("tab", name="Decisions & weights").click()
     _settle(page)
+    _tab_chart(page)  # the confusion matrix
     _shot(page, tmp_path, "run_weights")
