@@ -33,12 +33,6 @@ Status = Literal["FINISHED", "KILLED", "UNTRACKED"]
 #: ``fn(epoch, logs)``: a plain function works wherever a callback is accepted.
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
-_OUTPUT_FOR_TASK = {"binary": "sigmoid", "multiclass": "softmax", "regression": "identity"}
-_LOSS_OUTPUTS = {
-    "binary_cross_entropy": ("sigmoid",),
-    "log_loss": ("sigmoid",),
-    "cross_entropy": ("softmax",),
-}
 
 
 class RunFailed(ExperimentError):
@@ -132,7 +126,7 @@ def output_activation(spec: RunSpec, dataset: Dataset) -> str:
     """The output activation of the spec on this dataset (auto: from the task)."""
     if spec.model.type == "perceptron":
         return "step"
-    return spec.model.output_activation or _OUTPUT_FOR_TASK[dataset.task]
+    return spec.model.output_activation or nncore.TASK_OUTPUT[dataset.task]
 
 
 def build_model(spec: RunSpec, dataset: Dataset) -> Any:
@@ -158,31 +152,16 @@ def build_model(spec: RunSpec, dataset: Dataset) -> Any:
         return nncore.Perceptron(dataset.n_features, lr=t.learning_rate, seed=t.seed,
                                  dtype=m.dtype)
     out = output_activation(spec, dataset)
-    if out == "step":
-        raise SpecError(
-            "model.output_activation = 'step': the step function has no gradient; use "
-            "type = \"perceptron\" or a sigmoid/softmax output"
-        )
-    if task == "binary" and out not in ("sigmoid", "softmax"):
-        raise SpecError(
-            f"model.output_activation = {out!r}: a binary task needs 'sigmoid' (or 'softmax')"
-        )
-    if task == "multiclass" and out != "softmax":
-        raise SpecError(
-            f"model.output_activation = {out!r}: a task with {dataset.n_classes} classes "
-            "needs 'softmax'"
-        )
-    if task == "regression" and out in ("softmax", "sigmoid"):
-        raise SpecError(
-            f"model.output_activation = {out!r}: a regression task needs 'identity' "
-            "(or another unbounded activation)"
-        )
-    if t.loss is not None and out not in _LOSS_OUTPUTS.get(t.loss, (out,)):
-        needs = " or ".join(_LOSS_OUTPUTS[t.loss])
-        raise SpecError(
-            f"training.loss = {t.loss!r} needs a {needs} output layer; the output is {out!r} "
-            "(leave loss = \"auto\" to match it)"
-        )
+    try:
+        nncore.check_output_for_task(task, out, n_classes=dataset.n_classes)
+    except ValueError as e:
+        raise SpecError(f"model.output_activation = {out!r}: {e}") from None
+    if t.loss is not None:
+        try:
+            nncore.check_loss_for_output(t.loss, out)
+        except ValueError as e:
+            raise SpecError(f"training.loss = {t.loss!r} {e} (leave loss = \"auto\" to match "
+                            "it)") from None
     n_out = dataset.n_classes if out == "softmax" else 1
     sizes = [dataset.n_features, *m.hidden]
     layers = [
@@ -368,8 +347,7 @@ def train(
     early: _EarlyStopping | None = None
     fit_callbacks: list[nncore.Callback] = []
     if t.patience is not None and spec.model.type != "perceptron":
-        early = _EarlyStopping(monitor="val_loss", patience=t.patience, min_delta=t.min_delta,
-                               restore_best_weights=t.restore_best_weights)
+        early = _EarlyStopping(monitor="val_loss", **t.nncore_kwargs("early_stopping"))
         fit_callbacks.append(early)
     for cb in callbacks:
         fit_callbacks.append(cb if isinstance(cb, nncore.Callback) else _FunctionCallback(cb))
@@ -459,16 +437,17 @@ def train(
 
 
 def _fit(model: Any, spec: RunSpec, ds: Dataset, callbacks: list[nncore.Callback]) -> Any:
+    """Train with the nncore arguments the settings table maps the spec's settings to."""
     t = spec.training
+    fit = t.nncore_kwargs("fit")
+    schedule = nncore.get_schedule(t.lr_schedule, **t.nncore_kwargs("schedule"))
+    data = {"validation_data": (ds.X_val, ds.y_val), "callbacks": callbacks,
+            "lr_schedule": None if t.lr_schedule == "constant" else schedule}
     if spec.model.type == "perceptron":
-        return model.fit(ds.X_train, ds.y_train, epochs=t.epochs, shuffle=t.shuffle,
-                         callbacks=callbacks, validation_data=(ds.X_val, ds.y_val))
-    optimizer = nncore.get_optimizer(t.optimizer, **t.optimizer_kwargs())
-    return model.fit(
-        ds.X_train, ds.y_train, loss=t.loss, optimizer=optimizer, epochs=t.epochs,
-        batch_size=t.batch_size, shuffle=t.shuffle, validation_data=(ds.X_val, ds.y_val),
-        callbacks=callbacks, l2=t.l2,
-    )
+        return model.fit(ds.X_train, ds.y_train, epochs=fit["epochs"], shuffle=fit["shuffle"],
+                         **data)
+    optimizer = nncore.get_optimizer(t.optimizer, **t.nncore_kwargs("optimizer"))
+    return model.fit(ds.X_train, ds.y_train, optimizer=optimizer, **fit, **data)
 
 
 def _log_dataset(tracker: RunTracker, ds: Dataset) -> None:

@@ -9,11 +9,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import nncore
 from experiments import DataError, SpecError, build_model
 from experiments.datasets import Dataset, list_datasets
 from experiments.frames import confusion_frame, history_frame, weights_frame
 from experiments.runner import output_activation
+from experiments.settings import SETTINGS, dataset_settings
 from ui import data, keys, sidebar, state
+from ui import setting_widgets as widgets
 from ui.charts.boundary import boundary_chart
 from ui.charts.dataset import class_balance, data_scatter, histogram_grid, scatter_matrix
 from ui.charts.model import confusion_matrix, weight_heatmaps
@@ -85,7 +88,7 @@ with controls:
         st.selectbox("Dataset", list(infos), key=keys.DATASET,
                      index=index(list(infos), keys.DATASET),
                      format_func=lambda n: "Upload a CSV file" if n == "csv" else n,
-                     help="Built-in datasets, or your own CSV file.")
+                     help=SETTINGS[keys.DATASET].help)
         info = infos[ss[keys.DATASET]]
         st.caption(info.description)
         params: dict[str, Any] = {}
@@ -112,34 +115,13 @@ with controls:
                                  help="The column to predict; the others are the features.")
                     params["target"] = ss[target_key]
         cols = st.columns(2)
-        shown = [p for p in info.params if p.name not in ("path", "target")]
-        for i, p in enumerate(shown):
-            key = keys.dataset_param(info.name, p.name)
-            label = p.name.replace("_", " ").capitalize()
-            with cols[i % 2]:
-                if p.choices:
-                    st.selectbox(label, list(p.choices), key=key, help=p.help,
-                                 index=index(list(p.choices), key, p.default))
-                elif p.type is bool:
-                    st.checkbox(label, key=key, help=p.help, value=bool(value(key, p.default)))
-                elif p.type is int:
-                    st.number_input(label, min_value=int(p.low) if p.low is not None else None,
-                                    max_value=int(p.high) if p.high is not None else None,
-                                    step=1, key=key, help=p.help,
-                                    value=int(value(key, p.default)))
-                else:
-                    st.number_input(label, min_value=p.low, max_value=p.high, step=0.05,
-                                    format="%g", key=key, help=p.help,
-                                    value=float(value(key, p.default)))
-            params[p.name] = ss[key]
-        with cols[len(shown) % 2]:
-            st.number_input("Validation fraction", min_value=0.05, max_value=0.9, step=0.05,
-                            format="%.2f", key=keys.TEST_SIZE, value=value(keys.TEST_SIZE),
-                            help="Share of rows held out to measure generalisation.")
-        with cols[(len(shown) + 1) % 2]:
-            st.number_input("Data seed", min_value=0, step=1, key=keys.DATA_SEED,
-                            value=value(keys.DATA_SEED),
-                            help="Seeds the generated points and the split.")
+        shown = [row for row in dataset_settings(info.name)
+                 if row.name not in ("path", "target")]
+        for i, row in enumerate(shown):
+            params[row.name] = widgets.widget(row, form, where=cols[i % 2],
+                                              key=keys.dataset_param(info.name, row.name))
+        widgets.widget(SETTINGS[keys.TEST_SIZE], form, where=cols[len(shown) % 2])
+        widgets.widget(SETTINGS[keys.DATA_SEED], form, where=cols[(len(shown) + 1) % 2])
         if data_error is None:
             try:
                 ds = data.dataset(info.name, ss[keys.TEST_SIZE], ss[keys.DATA_SEED], params)
@@ -159,23 +141,24 @@ with controls:
                  index=index(list(state.MODEL_KINDS), keys.MODEL_KIND),
                  format_func=state.MODEL_KINDS.get, label_visibility="collapsed")
         kind = ss[keys.MODEL_KIND]
+        hidden_row = SETTINGS["model.hidden"]
         if kind == "network":
             st.number_input("Hidden layers", min_value=1, max_value=state.MAX_LAYERS, step=1,
-                            key=keys.N_LAYERS, value=value(keys.N_LAYERS))
+                            key=keys.N_LAYERS, value=value(keys.N_LAYERS),
+                            help=hidden_row.help)
             activations = state.hidden_activations()
             for i in range(int(ss[keys.N_LAYERS])):
                 c_label, c_units, c_act = st.columns([0.55, 1, 1.2],
                                                      vertical_alignment="center" if i else
                                                      "bottom")
                 c_label.markdown(f"**#{i + 1}**", help=None)
-                c_units.number_input("Units", min_value=1, max_value=512, step=1,
-                                     key=keys.units(i),
-                                     value=value(keys.units(i), state.DEFAULT_UNITS),
-                                     label_visibility="visible" if i == 0
-                                     else "collapsed")
+                widgets.number(hidden_row, value(keys.units(i), hidden_row.suggested),
+                               key=keys.units(i), label="Units", where=c_units,
+                               label_visibility="visible" if i == 0 else "collapsed")
                 c_act.selectbox("Activation", activations, key=keys.activation(i),
                                 index=index(activations, keys.activation(i),
                                             ss.get(keys.activation(0), "relu")),
+                                help=SETTINGS["model.activation"].help,
                                 label_visibility="visible" if i == 0 else "collapsed")
         elif kind == "perceptron":
             st.caption("Rosenblatt's perceptron: a step output trained with the perceptron "
@@ -185,21 +168,16 @@ with controls:
                        "straight from the inputs.")
         if kind != "perceptron":
             c_out, c_loss = st.columns(2)
-            auto_out = "sigmoid"
-            auto_loss = "matched"
-            if ds is not None:
-                auto_out = {"binary": "sigmoid", "multiclass": "softmax",
-                            "regression": "identity"}[ds.task]
-                auto_loss = {"sigmoid": "binary_cross_entropy", "softmax": "cross_entropy",
-                             "identity": "mse"}[auto_out]
-            c_out.selectbox("Output layer", state.output_choices(), key=keys.OUTPUT,
-                            index=index(state.output_choices(), keys.OUTPUT),
-                            format_func=lambda v: f"auto ({auto_out})" if v == "auto" else v,
-                            help="Follows the task; override it, e.g. sigmoid with MSE as "
-                                 "in the course.")
-            c_loss.selectbox("Loss", state.loss_choices(), key=keys.LOSS,
-                             index=index(state.loss_choices(), keys.LOSS),
-                             format_func=lambda v: f"auto ({auto_loss})" if v == "auto" else v)
+            auto_out = nncore.TASK_OUTPUT[ds.task] if ds is not None else None
+            chosen_out = form.get(keys.OUTPUT) if keys.OUTPUT not in ss else ss[keys.OUTPUT]
+            auto_loss = nncore.matched_loss(chosen_out or auto_out) if auto_out else None
+            widgets.choice(SETTINGS[keys.OUTPUT], value(keys.OUTPUT), where=c_out,
+                           resolved=auto_out)
+            widgets.choice(SETTINGS[keys.LOSS], value(keys.LOSS), where=c_loss,
+                           resolved=auto_loss)
+            if auto_out:
+                c_out.caption(f"auto: {auto_out} for this {ds.task} task")
+                c_loss.caption(f"auto: {auto_loss}")
 
         # Build the spec now: the model section reports what only the data can tell.
         spec = None
@@ -227,56 +205,49 @@ with controls:
     with st.container(border=True):
         st.subheader("3 · Training", anchor=False)
         c1, c2 = st.columns(2)
-        if kind == "perceptron":
-            c1.number_input("Learning rate", min_value=1e-6, max_value=10.0, step=0.01,
-                            format="%g", key=keys.LEARNING_RATE,
-                            value=value(keys.LEARNING_RATE))
-            c2.number_input("Epochs", min_value=1, max_value=1_000_000, step=100,
-                            key=keys.EPOCHS, value=value(keys.EPOCHS))
-        else:
-            c1.selectbox("Optimizer", list(state.OPTIMIZER_CHOICES), key=keys.OPTIMIZER,
-                         index=index(list(state.OPTIMIZER_CHOICES), keys.OPTIMIZER),
-                         format_func=state.OPTIMIZER_CHOICES.get)
-            c2.number_input("Learning rate", min_value=1e-6, max_value=10.0, step=0.01,
-                            format="%g", key=keys.LEARNING_RATE, value=value(keys.LEARNING_RATE),
-                            help="Step size. If training diverges, lower it.")
-            choice = ss[keys.OPTIMIZER]
-            c1, c2 = st.columns(2)
-            c1.number_input("Epochs", min_value=1, max_value=1_000_000, step=100,
-                            key=keys.EPOCHS, value=value(keys.EPOCHS))
-            if choice != "gd":
-                full = choice != "sgd" and ss.get(keys.FULL_BATCH, value(keys.FULL_BATCH))
-                c2.number_input("Batch size", min_value=1, max_value=1_000_000, step=8,
-                                key=keys.BATCH_SIZE, disabled=full,
-                                value=value(keys.BATCH_SIZE))
-            else:
-                c2.markdown("")
-                c2.caption("Full batch: one step per epoch over all training rows.")
-            c1, c2 = st.columns(2)
-            if choice == "momentum":
-                c1.number_input("Momentum", min_value=0.0, max_value=0.999, step=0.05,
-                                format="%g", key=keys.MOMENTUM, value=value(keys.MOMENTUM))
-            if choice in ("momentum", "adam"):
-                c2.checkbox("Full batch", key=keys.FULL_BATCH, value=value(keys.FULL_BATCH))
-            c1, c2 = st.columns(2)
-            c1.number_input("L2 penalty", min_value=0.0, max_value=10.0, step=0.0001,
-                            format="%g", key=keys.L2, value=value(keys.L2))
-            c2.selectbox("Initialiser", state.init_choices(), key=keys.INIT,
-                         index=index(state.init_choices(), keys.INIT),
-                         help="auto picks one per activation (He for ReLU, Xavier otherwise).")
-            c1, c2 = st.columns(2, vertical_alignment="bottom")
-            c1.toggle("Early stopping", key=keys.EARLY_STOPPING,
-                      value=value(keys.EARLY_STOPPING),
-                      help="Stop when validation loss has not improved for 'patience' "
-                           "epochs, keeping the best weights.")
-            if ss[keys.EARLY_STOPPING]:
-                c2.number_input("Patience (epochs)", min_value=1, step=5, key=keys.PATIENCE,
-                                value=value(keys.PATIENCE))
+        mlp = kind != "perceptron"
+        if mlp:
+            widgets.choice(SETTINGS[keys.OPTIMIZER], value(keys.OPTIMIZER), where=c1)
+        widgets.widget(SETTINGS[keys.LEARNING_RATE], form, where=c2 if mlp else c1)
         c1, c2 = st.columns(2)
-        c1.number_input("Seed", min_value=0, step=1, key=keys.SEED, value=value(keys.SEED),
-                        help="Seeds weight initialisation and shuffling.")
+        widgets.widget(SETTINGS[keys.EPOCHS], form, where=c1)
+        if mlp:
+            batch_row = SETTINGS[keys.BATCH_SIZE]
+            full = c2.checkbox("Full batch", key=keys.FULL_BATCH, value=value(keys.FULL_BATCH),
+                               help="One gradient step per epoch over all training rows "
+                                    "(batch_size = full).")
+            widgets.number(batch_row, state.shown_number(batch_row, value(keys.BATCH_SIZE)),
+                           where=c2, disabled=full)
+            c1, c2 = st.columns(2)
+            if ss[keys.OPTIMIZER] == "sgd":
+                widgets.widget(SETTINGS[keys.MOMENTUM], form, where=c1)
+            widgets.widget(SETTINGS[keys.L2], form, where=c2)
+            c1, c2 = st.columns(2, vertical_alignment="bottom")
+            patience_row = SETTINGS[keys.PATIENCE]
+            c1.toggle("Early stopping", key=keys.EARLY_STOPPING,
+                      value=value(keys.EARLY_STOPPING), help=patience_row.help)
+            if ss[keys.EARLY_STOPPING]:
+                widgets.number(patience_row,
+                               state.shown_number(patience_row, value(keys.PATIENCE)),
+                               where=c2, label="Patience (epochs)")
+        c1, c2 = st.columns(2)
+        widgets.widget(SETTINGS[keys.SEED], form, where=c1)
         c2.text_input("MLflow experiment", key=keys.EXPERIMENT, value=value(keys.EXPERIMENT),
-                      placeholder=ss[keys.DATASET], help="Empty: one experiment per dataset.")
+                      placeholder=ss[keys.DATASET], help=SETTINGS[keys.EXPERIMENT].help)
+
+        # Every other setting of the table, where it matters for the current choices.
+        drawn = {keys.OUTPUT, keys.LOSS, keys.OPTIMIZER, keys.LEARNING_RATE, keys.EPOCHS,
+                 keys.BATCH_SIZE, keys.MOMENTUM, keys.L2, keys.PATIENCE, keys.SEED,
+                 keys.EXPERIMENT}
+        now = {**state.DEFAULT_SPEC.values(), **current_form(),
+               "model.type": "perceptron" if kind == "perceptron" else "mlp"}
+        advanced = [row for row in state.plain_settings()
+                    if row.key not in drawn and row.applies(now)]
+        with st.expander("Advanced", expanded=any(
+                form.get(row.key) != row.default for row in advanced)):
+            cols = st.columns(2)
+            for i, row in enumerate(advanced):
+                widgets.widget(row, form, where=cols[i % 2])
 
         try:
             spec = state.spec_from_form(current_form())
@@ -285,12 +256,15 @@ with controls:
             spec, spec_error = None, str(e)
         if spec_error:
             st.error(spec_error, icon=":material/tune:")
-        elif spec is not None and ds is not None:
+        elif spec is not None:
+            for key in state.unused_settings(spec):
+                st.caption(f"`{key} = {spec.to_params()[key]}` is kept in the run's record "
+                           "but has no effect with the current choices.")
             t = spec.training
             if t.patience is not None and t.patience >= t.epochs:
                 st.info(f"Patience {t.patience} ≥ {t.epochs} epochs: early stopping cannot "
                         "trigger.")
-            if t.batch_size is not None and t.batch_size >= len(ds.y_train):
+            if ds is not None and t.batch_size is not None and t.batch_size >= len(ds.y_train):
                 st.info(f"Batch size {t.batch_size} ≥ {len(ds.y_train)} training rows: this "
                         "is full-batch gradient descent.")
 

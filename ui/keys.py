@@ -7,31 +7,29 @@ reruns (the training job, the last outcome).
 
 from __future__ import annotations
 
-# --- Train page: dataset -------------------------------------------------------------
-DATASET = "dataset"
-TEST_SIZE = "test_size"
-DATA_SEED = "data_seed"
+# --- Train page ----------------------------------------------------------------------
+# A widget that shows one setting of the table (experiments.settings) has the setting's
+# dotted name as its key; the page's own composite widgets have short names.
+DATASET = "dataset.name"
+TEST_SIZE = "dataset.test_size"
+DATA_SEED = "dataset.seed"
 CSV_FILE = "csv_file"
-
-# --- Train page: model ---------------------------------------------------------------
-MODEL_KIND = "model_kind"
+MODEL_KIND = "model_kind"            # network / linear / perceptron: type + hidden
 N_LAYERS = "n_layers"
-OUTPUT = "output_activation"
-LOSS = "loss"
+OUTPUT = "model.output_activation"
+INIT = "model.init"
+LOSS = "training.loss"
+OPTIMIZER = "training.optimizer"
+LEARNING_RATE = "training.learning_rate"
+MOMENTUM = "training.momentum"
+BATCH_SIZE = "training.batch_size"
+EPOCHS = "training.epochs"
+L2 = "training.l2"
+PATIENCE = "training.patience"
+SEED = "training.seed"
+EXPERIMENT = "name"
+EARLY_STOPPING = "early_stopping"    # on: training.patience is set
 
-# --- Train page: training ------------------------------------------------------------
-OPTIMIZER = "optimizer"
-LEARNING_RATE = "learning_rate"
-MOMENTUM = "momentum"
-BATCH_SIZE = "batch_size"
-FULL_BATCH = "full_batch"
-EPOCHS = "epochs"
-L2 = "l2"
-INIT = "init"
-EARLY_STOPPING = "early_stopping"
-PATIENCE = "patience"
-SEED = "seed"
-EXPERIMENT = "experiment"
 
 # --- buttons -------------------------------------------------------------------------
 TRAIN = "train"
@@ -44,6 +42,14 @@ OUTCOME = "_training_outcome"
 SAVED_FORM = "_train_form"
 URL_ERRORS = "_url_errors"
 NOTICE = "_notice"
+
+
+def unset(setting: str) -> str:
+    """Key of the checkbox that unsets an optional number (``full`` batch size)."""
+    return f"unset:{setting}"
+
+
+FULL_BATCH = unset(BATCH_SIZE)
 
 
 def dataset_param(dataset: str, name: str) -> str:

@@ -5,7 +5,13 @@ Pure functions (no streamlit), so the round trip is tested on its own:
 * :func:`form_values` — a :class:`~experiments.RunSpec` to widget values by key;
 * :func:`spec_from_form` — widget values back to a validated spec;
 * :func:`query_from_spec` / :func:`spec_from_query` — the spec to the URL query
-  string (only settings that differ from the defaults) and back.
+  string (only settings that differ from the form's start) and back.
+
+Every setting of :mod:`experiments.settings` has a place in the form, so nothing a
+spec holds is cut or dropped on the way through it. A widget that shows one setting
+has the setting's dotted name as its key; the page's composite widgets (the model
+kind, the number of hidden layers, a layer's units and activation, "Full batch",
+"Early stopping") are described in :mod:`ui.keys`.
 
 >>> spec = DEFAULT_SPEC.with_overrides({"dataset.name": "moons", "model.hidden": "8,8"})
 >>> spec_from_query(query_from_spec(spec))[0] == spec
@@ -17,16 +23,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import nncore
 from experiments import RunSpec, SpecError, get_dataset_info
+from experiments.settings import SETTINGS, Setting
 from ui import keys
 
 #: What pressing Train with no changes trains: the admissions lesson's small network.
-DEFAULT_SPEC = RunSpec.from_dict({
-    "dataset": {"name": "student_admissions", "test_size": 0.2, "seed": 0, "scaling": "course"},
-    "model": {"hidden": [8], "activation": "sigmoid"},
-    "training": {"optimizer": "sgd", "learning_rate": 0.1, "epochs": 1000, "batch_size": 32,
-                 "seed": 0},
+#: Only what differs from the settings' own defaults is written here.
+DEFAULT_SPEC = RunSpec().with_overrides({
+    "dataset.name": "student_admissions", "model.hidden": [8], "model.activation": "sigmoid",
+    "training.epochs": 1000, "training.batch_size": 32,
 })
 
 MODEL_KINDS = {
@@ -34,46 +39,48 @@ MODEL_KINDS = {
     "linear": "Logistic / softmax regression",
     "perceptron": "Perceptron",
 }
-OPTIMIZER_CHOICES = {
-    "gd": "Full-batch gradient descent",
-    "sgd": "Mini-batch SGD",
-    "momentum": "SGD with momentum",
-    "adam": "Adam",
-}
-MAX_LAYERS = 6
-DEFAULT_UNITS = 8
+#: The most hidden layers a spec (and so the form) can have.
+MAX_LAYERS: int = SETTINGS["model.hidden"].max_items or 10
 #: Settings that cannot travel in a URL (a path on the server).
 NOT_IN_URL = frozenset({"dataset.path"})
+#: Settings the form shows with composite widgets (model kind, layers), not one widget.
+COMPOSITE = frozenset({"model.type", "model.hidden", "model.activation"})
+#: Optional numbers whose "is set" switch is the page's own toggle.
+SET_SWITCHES = {keys.PATIENCE: keys.EARLY_STOPPING}
+
+
+def plain_settings() -> list[Setting]:
+    """The model/training/name rows that one widget each shows (composites excluded)."""
+    return [row for row in SETTINGS.values()
+            if not row.key.startswith("dataset.") and row.key not in COMPOSITE]
+
+
+def is_optional_number(row: Setting) -> bool:
+    """A number that may be unset (``batch_size = "full"``): a switch plus a number."""
+    return row.kind in ("int", "float") and row.optional
+
+
+def switch_key(row: Setting) -> str:
+    """The key of an optional number's switch (True means "set" for :data:`SET_SWITCHES`,
+    "unset" otherwise)."""
+    return SET_SWITCHES.get(row.key, keys.unset(row.key))
+
+
+def shown_number(row: Setting, value: Any) -> Any:
+    """The number a widget shows for an optional number (its suggestion when unset)."""
+    return row.suggested if value is None else value
 
 
 def hidden_activations() -> list[str]:
-    """Activations a hidden layer may use (from nncore's registry)."""
-    return [a for a in nncore.ACTIVATIONS if a not in ("softmax", "step")]
+    """Activations a hidden layer may use (from the settings table)."""
+    return list(SETTINGS["model.activation"].allowed or ())
 
 
-def output_choices() -> list[str]:
-    """``auto`` then every output activation nncore has (except step)."""
-    return ["auto", *(a for a in nncore.ACTIVATIONS if a != "step")]
-
-
-def loss_choices() -> list[str]:
-    """``auto`` then nncore's losses."""
-    return ["auto", *nncore.LOSSES]
-
-
-def init_choices() -> list[str]:
-    """``auto`` then nncore's initialisers."""
-    return ["auto", *nncore.INITIALIZERS]
-
-
-def optimizer_choice(spec: RunSpec) -> str:
-    """Which of :data:`OPTIMIZER_CHOICES` a spec's training settings are."""
-    t = spec.training
-    if t.optimizer == "adam":
-        return "adam"
-    if t.momentum > 0:
-        return "momentum"
-    return "gd" if t.batch_size is None else "sgd"
+def model_kind(spec: RunSpec) -> str:
+    """Which of :data:`MODEL_KINDS` a spec's model is."""
+    if spec.model.type == "perceptron":
+        return "perceptron"
+    return "network" if spec.model.hidden else "linear"
 
 
 def form_values(spec: RunSpec) -> dict[str, Any]:
@@ -86,45 +93,37 @@ def form_values(spec: RunSpec) -> dict[str, Any]:
     Returns
     -------
     dict
-        One entry per widget key of :mod:`ui.keys`, including the dataset's own
-        parameters and one units/activation pair per hidden layer.
+        One entry per widget key: every plain setting, the dataset's own parameters,
+        the switches of optional numbers, and one units/activation pair per possible
+        hidden layer.
     """
-    m, t, d = spec.model, spec.training, spec.dataset
+    m, d = spec.model, spec.dataset
     values: dict[str, Any] = {
         keys.DATASET: d.name,
         keys.TEST_SIZE: float(d.test_size),
         keys.DATA_SEED: int(d.seed),
-        keys.OUTPUT: m.output_activation or "auto",
-        keys.LOSS: t.loss or "auto",
-        keys.OPTIMIZER: optimizer_choice(spec),
-        keys.LEARNING_RATE: float(t.learning_rate),
-        keys.MOMENTUM: float(t.momentum) if t.momentum > 0 else 0.9,
-        keys.BATCH_SIZE: int(t.batch_size) if t.batch_size is not None else 32,
-        keys.FULL_BATCH: t.batch_size is None,
-        keys.EPOCHS: int(t.epochs),
-        keys.L2: float(t.l2),
-        keys.INIT: m.init or "auto",
-        keys.EARLY_STOPPING: t.patience is not None,
-        keys.PATIENCE: int(t.patience) if t.patience is not None else 20,
-        keys.SEED: int(t.seed),
-        keys.EXPERIMENT: spec.name or "",
+        keys.MODEL_KIND: model_kind(spec),
+        keys.N_LAYERS: max(1, len(m.hidden)),
     }
+    current = spec.values()
+    for row in plain_settings():
+        value = current[row.key]
+        if is_optional_number(row):
+            flag = value is None
+            values[switch_key(row)] = (not flag) if row.key in SET_SWITCHES else flag
+            value = shown_number(row, value)
+        elif row.key == keys.EXPERIMENT:
+            value = value or ""
+        values[row.key] = value
     for name, value in d.params.items():
         values[keys.dataset_param(d.name, name)] = value
-    if m.type == "perceptron":
-        values[keys.MODEL_KIND] = "perceptron"
-    elif m.hidden:
-        values[keys.MODEL_KIND] = "network"
-    else:
-        values[keys.MODEL_KIND] = "linear"
-    values[keys.N_LAYERS] = max(1, min(MAX_LAYERS, len(m.hidden) or 1))
     # Without hidden layers the activation is unused, but kept so links round-trip.
     acts = m.activations if m.hidden else (
         (m.activation,) if isinstance(m.activation, str) else ())
     for i in range(MAX_LAYERS):
-        values[keys.units(i)] = int(m.hidden[i]) if i < len(m.hidden) else DEFAULT_UNITS
-        values[keys.activation(i)] = (acts[i] if i < len(acts)
-                                      else (acts[0] if acts else "relu"))
+        values[keys.units(i)] = (int(m.hidden[i]) if i < len(m.hidden)
+                                 else SETTINGS["model.hidden"].suggested)
+        values[keys.activation(i)] = acts[i] if i < len(acts) else (acts[0] if acts else "relu")
     return values
 
 
@@ -153,8 +152,8 @@ def spec_from_form(values: Mapping[str, Any]) -> RunSpec:
 
     name = get(keys.DATASET)
     info = get_dataset_info(name)
-    dataset: dict[str, Any] = {"name": name, "test_size": float(get(keys.TEST_SIZE)),
-                               "seed": int(get(keys.DATA_SEED))}
+    dataset: dict[str, Any] = {"name": name, "test_size": get(keys.TEST_SIZE),
+                               "seed": get(keys.DATA_SEED)}
     for p in info.params:
         key = keys.dataset_param(name, p.name)
         if key in values and values[key] is not None:
@@ -162,43 +161,38 @@ def spec_from_form(values: Mapping[str, Any]) -> RunSpec:
         elif not p.required:
             dataset[p.name] = p.default
     kind = get(keys.MODEL_KIND)
-    model: dict[str, Any] = {}
-    if kind == "perceptron":
-        model["type"] = "perceptron"
-        model["activation"] = get(keys.activation(0))
-    elif kind == "network":
+    model: dict[str, Any] = {"type": "perceptron" if kind == "perceptron" else "mlp"}
+    if kind == "network":
         n = int(get(keys.N_LAYERS))
-        model["hidden"] = [int(get(keys.units(i))) for i in range(n)]
-        acts = [get(keys.activation(i)) for i in range(n)]
-        model["activation"] = acts[0] if len(set(acts)) == 1 else acts
+        model["hidden"] = [get(keys.units(i)) for i in range(n)]
+        model["activation"] = [get(keys.activation(i)) for i in range(n)]
     else:
         model["hidden"] = []
         model["activation"] = get(keys.activation(0))
-    if kind != "perceptron" and get(keys.OUTPUT) != "auto":
-        model["output_activation"] = get(keys.OUTPUT)
-    if get(keys.INIT) != "auto":
-        model["init"] = get(keys.INIT)
-    choice = get(keys.OPTIMIZER)
-    training: dict[str, Any] = {
-        "optimizer": "adam" if choice == "adam" else "sgd",
-        "learning_rate": float(get(keys.LEARNING_RATE)),
-        "epochs": int(get(keys.EPOCHS)),
-        "l2": float(get(keys.L2)),
-        "seed": int(get(keys.SEED)),
-    }
-    if choice == "momentum":
-        training["momentum"] = float(get(keys.MOMENTUM))
-    if choice == "sgd" or (choice in ("momentum", "adam") and not get(keys.FULL_BATCH)):
-        training["batch_size"] = int(get(keys.BATCH_SIZE))
-    if kind != "perceptron" and get(keys.LOSS) != "auto":
-        training["loss"] = get(keys.LOSS)
-    if get(keys.EARLY_STOPPING) and kind != "perceptron":
-        training["patience"] = int(get(keys.PATIENCE))
-    data: dict[str, Any] = {"dataset": dataset, "model": model, "training": training}
-    experiment = str(get(keys.EXPERIMENT) or "").strip()
-    if experiment:
-        data["name"] = experiment
+    data: dict[str, Any] = {"dataset": dataset, "model": model, "training": {}}
+    for row in plain_settings():
+        value = get(row.key)
+        if is_optional_number(row):
+            switch = bool(get(switch_key(row)))
+            is_set = switch if row.key in SET_SWITCHES else not switch
+            value = value if is_set else None
+        if row.key == keys.EXPERIMENT:
+            value = str(value or "").strip() or None
+        if row.key == keys.OUTPUT and kind == "perceptron" and value != "step":
+            value = None  # a perceptron's output is always the step function
+        if value is None:
+            continue
+        section, _, attr = row.key.rpartition(".")
+        (data[section] if section else data)[attr] = value
     return RunSpec.from_dict(data)
+
+
+def unused_settings(spec: RunSpec) -> list[str]:
+    """Settings that differ from their default but do not matter given the others
+    (momentum with Adam): kept in the spec, and worth a note next to the form."""
+    values = spec.values()
+    return [row.key for row in plain_settings()
+            if values[row.key] != row.default and not row.applies(values)]
 
 
 def query_from_spec(spec: RunSpec) -> dict[str, str]:
@@ -212,8 +206,8 @@ def query_from_spec(spec: RunSpec) -> dict[str, str]:
     Returns
     -------
     dict of str to str
-        Keys are the flat spec keys (``training.learning_rate``); the CSV path is
-        left out (it names a file on the server).
+        Keys are the dotted setting names (``training.learning_rate``); the CSV path
+        is left out (it names a file on the server).
     """
     base = DEFAULT_SPEC.to_params()
     info = get_dataset_info(spec.dataset.name)
@@ -305,10 +299,9 @@ def form_from_query(query: Mapping[str, str]) -> tuple[dict[str, Any], list[str]
         section, _, attr = key.partition(".")
         if section != "dataset" or key in NOT_IN_URL or attr == "name":
             continue
-        if attr == "test_size":
-            values[keys.TEST_SIZE] = float(value)
-        elif attr == "seed":
-            values[keys.DATA_SEED] = int(value)
-        else:
-            values[keys.dataset_param("csv", attr)] = value
+        try:
+            values[key if attr in ("test_size", "seed") else keys.dataset_param("csv", attr)] = (
+                SETTINGS[key].parse(value) if key in SETTINGS else value)
+        except SpecError as e:
+            errors.append(str(e))
     return values, errors

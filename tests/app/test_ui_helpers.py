@@ -15,8 +15,7 @@ SPECS = [
     state.DEFAULT_SPEC.with_overrides({"dataset.name": "moons", "dataset.noise": "0.3",
                                        "model.hidden": "16,8", "model.activation": "relu,tanh",
                                        "training.optimizer": "adam", "training.batch_size": "full",
-                                       "training.patience": "10", "model.init": "he_normal"
-                                       if "he_normal" in state.init_choices() else "auto"}),
+                                       "training.patience": "10", "model.init": "he_normal"}),
     state.DEFAULT_SPEC.with_overrides({"model.type": "perceptron", "model.hidden": "[]",
                                        "training.learning_rate": "0.5"}),
     state.DEFAULT_SPEC.with_overrides({"model.hidden": "[]", "training.momentum": "0.9",

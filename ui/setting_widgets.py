@@ -1,0 +1,94 @@
+"""One Streamlit widget per setting, drawn from its row of the settings table.
+
+The widget's label, help, limits, step and options all come from the row
+(:class:`experiments.settings.Setting`), so the form and the spec cannot disagree:
+a value the spec allows is a value the widget accepts, and the other way round.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import streamlit as st
+
+from experiments.settings import Setting
+from ui import state
+
+
+def number_limits(row: Setting) -> tuple[float | None, float | None]:
+    """The widget's min/max: the row's closed bounds (an open bound is left to the spec,
+    whose message then says what is allowed)."""
+    interval = row.interval
+    if interval is None:
+        return None, None
+    low = interval.low if interval.low is not None and interval.closed in ("both", "left") \
+        else None
+    high = interval.high if interval.high is not None and interval.closed in ("both", "right") \
+        else None
+    if row.kind in ("int", "ints"):
+        return (None if low is None else math.ceil(low),
+                None if high is None else math.floor(high))
+    return (None if low is None else float(low), None if high is None else float(high))
+
+
+def _help(row: Setting) -> str:
+    unit = f" Unit: {row.unit}." if row.unit else ""
+    return f"{row.help}{unit} Allowed: {row.describe()}. (`{row.key}`)"
+
+
+def number(row: Setting, value: Any, *, key: str | None = None, label: str | None = None,
+           where: Any = st, disabled: bool = False,
+           label_visibility: str = "visible") -> Any:
+    """A number input for an int or float row (or one item of an ``ints`` row)."""
+    low, high = number_limits(row)
+    if row.kind in ("int", "ints"):
+        return where.number_input(label or row.label, min_value=low, max_value=high,
+                                  step=int(row.step or 1), value=int(value),
+                                  key=key or row.key, help=_help(row), disabled=disabled,
+                                  label_visibility=label_visibility)
+    return where.number_input(label or row.label, min_value=low, max_value=high,
+                              step=float(row.step or 0.01), format="%g", value=float(value),
+                              key=key or row.key, help=_help(row), disabled=disabled,
+                              label_visibility=label_visibility)
+
+
+def choice(row: Setting, value: Any, *, where: Any = st, label: str | None = None,
+           options: list[Any] | None = None, resolved: str | None = None,
+           key: str | None = None) -> Any:
+    """A selectbox over the row's choices (``None`` first for optional rows, labelled by
+    the row's word, e.g. ``auto``). Labels never depend on other widgets: what ``auto``
+    resolves to is said in the help (``resolved``), so a choice keeps its value."""
+    opts = options if options is not None else [
+        *([None] if row.optional else []), *(row.allowed or ())]
+    help_text = _help(row) + (f" Now auto means {resolved}." if resolved else "")
+    return where.selectbox(label or row.label, opts,
+                           index=opts.index(value) if value in opts else 0,
+                           format_func=lambda v: row.none_word if v is None else str(v),
+                           key=key or row.key, help=help_text)
+
+
+def widget(row: Setting, form: dict[str, Any], *, where: Any = st, key: str | None = None
+           ) -> Any:
+    """The widget of any row, starting from the saved ``form`` value; returns its value.
+
+    Optional numbers are a switch ("full", "off") plus a number input. ``key`` is the
+    widget key when it is not the row's own (a dataset's parameters).
+    """
+    key = key or row.key
+    value = form.get(key, row.default)
+    if row.kind == "bool":
+        return where.checkbox(row.label, value=bool(value), key=key, help=_help(row))
+    if row.kind == "choice":
+        return choice(row, value, where=where, key=key)
+    if key != row.key:
+        return number(row, value, where=where, key=key)
+    if row.kind in ("int", "float"):
+        if state.is_optional_number(row):
+            switch = state.switch_key(row)
+            where.checkbox(f"{row.label}: {row.none_word}", value=bool(form.get(switch)),
+                           key=switch, help=f"Unset: {row.label.lower()} is {row.none_word}.")
+            return number(row, state.shown_number(row, value), where=where,
+                          disabled=bool(st.session_state.get(switch)))
+        return number(row, value, where=where)
+    return where.text_input(row.label, value=str(value or ""), key=key, help=_help(row))
