@@ -21,6 +21,7 @@ draws the result with :mod:`ui.charts`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -28,7 +29,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from experiments.datasets import list_datasets
+from experiments.errors import SpecError
+from experiments.formatting import format_value
 from experiments.frames import confusion_frame
+from experiments.settings import SETTINGS, Setting, dataset_settings
 
 __all__ = [
     "SEED_PARAMS",
@@ -77,14 +82,30 @@ def metric_columns(runs: pd.DataFrame, *, final: bool | None = None) -> list[str
     return cols
 
 
-def parse_param(value: Any) -> Any:
+def parse_param(value: Any, key: str | None = None) -> Any:
     """One MLflow param string as what it means: a number, a bool, a list, or the text.
 
-    ``"0.1"`` -> 0.1, ``"200"`` -> 200, ``"true"`` -> True, ``"[8, 8]"`` -> ``"8x8"``
-    (a layer list stays text, written the way people say it), ``"full"`` -> ``"full"``.
+    With the param's setting name (``"training.learning_rate"``), the settings table
+    decides its type (a float setting logged as ``"1"`` is 1.0); the word of an unset
+    value stays text (``"full"``). Without one (params logged by something else), the
+    text decides: ``"0.1"`` -> 0.1, ``"200"`` -> 200, ``"true"`` -> True.
+    Layer lists become ``"8x8"`` (the way people say them), activation lists
+    ``"relu,tanh"``.
     """
     if not isinstance(value, str):
         return value
+    row = _setting_rows().get(key) if key else None
+    if row is not None:
+        try:
+            parsed = row.parse(value)
+        except SpecError:
+            parsed = _NOT_PARSED          # an old or foreign value: read it as text below
+        if parsed is None and row.none_word:
+            return row.none_word
+        if isinstance(parsed, tuple):
+            return ("x" if row.kind == "ints" else ",").join(map(str, parsed)) or "none"
+        if parsed is not _NOT_PARSED:
+            return parsed
     text = value.strip()
     if text in ("true", "false"):
         return text == "true"
@@ -103,6 +124,19 @@ def parse_param(value: Any) -> Any:
     if number.is_integer() and "." not in text and "e" not in text.lower():
         return int(number)
     return number
+
+
+_NOT_PARSED = object()
+
+
+@functools.cache
+def _setting_rows() -> dict[str, Setting]:
+    """Every setting by dotted name, the parameters of every registered dataset included."""
+    rows = dict(SETTINGS)
+    for info in list_datasets():
+        for row in dataset_settings(info.name):
+            rows.setdefault(row.key, row)
+    return rows
 
 
 def typed_params(runs: pd.DataFrame) -> pd.DataFrame:
@@ -124,7 +158,8 @@ def typed_params(runs: pd.DataFrame) -> pd.DataFrame:
     """
     out = runs.copy()
     for col in param_columns(runs):
-        parsed = runs[col].map(parse_param)
+        key = col[len("params."):]
+        parsed = runs[col].map(lambda v, key=key: parse_param(v, key))
         present = parsed.dropna()
         if len(present) and all(isinstance(v, bool) for v in present):
             out[col] = parsed.astype("boolean")
@@ -339,7 +374,7 @@ def replicate_groups(runs: pd.DataFrame, seed_params: Sequence[str] = SEED_PARAM
         if key in labels:
             continue
         values = dict(zip(params, row, strict=True))
-        parts = [f"{_short(c)}={_fmt(parse_param(values[c]))}" for c in varying]
+        parts = [f"{_short(c)}={_label_value(c, values[c])}" for c in varying]
         labels[key] = ", ".join(parts) if parts else "all runs"
     group = keys.map(labels)
     sizes = group.map(group.value_counts())
@@ -351,14 +386,12 @@ def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
+def _label_value(col: str, value: Any) -> str:
+    return format_value(parse_param(value, col[len("params."):]), digits=6)
+
+
 def _short(col: str) -> str:
     return col.split(".")[-1]
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def replicate_summary(values: pd.DataFrame, groups: pd.DataFrame,

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.formatting import format_value
+
 __all__ = [
     "METRIC_TITLES",
     "boundary_frame",
@@ -387,8 +389,8 @@ def parallel_frame(table: pd.DataFrame, columns: Sequence[str], *, label: str = 
             values = pd.to_numeric(series, errors="coerce").astype(float)
             lo, hi = values.min(), values.max()
             norm = (values - lo) / (hi - lo) if hi > lo else values * 0 + 0.5
-            lo_text, hi_text = _fmt(lo), _fmt(hi)
-            texts = values.map(_fmt)
+            lo_text, hi_text = format_value(lo), format_value(hi)
+            texts = values.map(format_value)
         else:
             texts = series.map(lambda v: "—" if v is None or v is pd.NA or (
                 isinstance(v, float) and np.isnan(v)) else str(v)).astype(object)
@@ -402,11 +404,3 @@ def parallel_frame(table: pd.DataFrame, columns: Sequence[str], *, label: str = 
                          lo_text, hi_text))
     return pd.DataFrame(rows, columns=["run", "axis", "position", "norm", "value",
                                        "axis_min", "axis_max"])
-
-
-def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "—"
-    if isinstance(value, float | np.floating):
-        return f"{value:.4g}"
-    return str(value)

@@ -158,3 +158,28 @@ def test_a_scheduled_run_records_the_schedule_and_its_learning_rates(tmp_path) -
     assert "lr" not in constant.history.history
     assert not math.isclose(constant.history.history["train_loss"][-1],
                             result.history.history["train_loss"][-1])
+
+
+def test_the_compare_page_types_params_by_the_table() -> None:
+    import pandas as pd
+
+    from experiments.compare import typed_params
+
+    runs = pd.DataFrame({
+        "run_id": ["a", "b", "c"],
+        "params.training.learning_rate": ["1", "0.5", "0.25"],      # a float setting
+        "params.training.epochs": ["100", "200", "300"],
+        "params.training.batch_size": ["full", "32", "64"],          # the word stays
+        "params.model.hidden": ["[8, 8]", "[]", "[16]"],
+        "params.model.activation": ['["relu", "tanh"]', "relu", "tanh"],
+        "params.dataset.noise": ["0", "0.1", "0.2"],                # a dataset's own
+        "params.something.else": ["3", "4", "5"],                   # not ours: by its text
+    })
+    typed = typed_params(runs)
+    assert typed["params.training.learning_rate"].dtype == "float64"
+    assert typed["params.training.epochs"].dtype == "Int64"
+    assert typed["params.training.batch_size"].tolist() == ["full", "32", "64"]
+    assert typed["params.model.hidden"].tolist() == ["8x8", "none", "16"]
+    assert typed["params.model.activation"].tolist() == ["relu,tanh", "relu", "tanh"]
+    assert typed["params.dataset.noise"].dtype == "float64"
+    assert typed["params.something.else"].dtype == "Int64"
