@@ -1,4 +1,4 @@
-"""experiments imports neither streamlit nor altair (DESIGN.md): the app layer (ui/,
+"""experiments imports neither streamlit nor altair (ARCHITECTURE.md): the app layer (ui/,
 pages/) draws, experiments gives it tidy frames. Checked in the source (every import
 statement of every module, at any depth) and at run time (importing every module)."""
 
