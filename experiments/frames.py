@@ -2,7 +2,7 @@
 
 The dashboard's chart builders (:mod:`ui.charts`) are pure functions from tidy
 pandas frames to Altair charts; this module makes those frames, and imports
-neither altair nor streamlit (DESIGN.md):
+neither altair nor streamlit (ARCHITECTURE.md):
 
 * :func:`thin` — long curves cut down to at most ``max_points`` x values, evenly
   spaced, the first and the last always kept (:func:`thin_positions` is its rule);

@@ -10,7 +10,8 @@ Everything that deals with settings reads this table and nothing else:
   format values with :meth:`Setting.parse` and :meth:`Setting.format`;
 * the Train page takes its widgets' limits, steps, labels and help from it, and draws
   every row it has no special widget for under "Advanced";
-* the Compare page types past runs' params with it; sweep spaces are checked against it.
+* the Compare page types past runs' params with it (and sweep spaces, next, will be
+  checked against it).
 
 Bounds of settings that nncore checks too come from ``nncore.BOUNDS`` (the row names
 the entry), so the two layers cannot disagree; nncore still checks its own arguments,
