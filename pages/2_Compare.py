@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
@@ -75,15 +76,33 @@ def _plane_dataset(name: Any) -> bool:
         return True
 
 
-def export_buttons(chart: alt.TopLevelMixin, name: str, key: str) -> None:
-    """PNG and SVG downloads of a chart, rendered only when clicked."""
+def export_buttons(chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin], name: str,
+                   key: str) -> None:
+    """PNG and SVG downloads of a chart, rendered only when clicked.
+
+    ``chart`` may be a function that builds the chart, so a costly one (the per-run
+    panels in one grid) is only built when someone downloads it.
+    """
+    build = chart if callable(chart) else (lambda: chart)
     with st.popover("Export", icon=":material/download:"):
-        st.download_button("PNG", lambda: chart_image(chart, "png"), file_name=f"{name}.png",
+        st.download_button("PNG", lambda: chart_image(build(), "png"), file_name=f"{name}.png",
                            mime="image/png", key=f"{key}_png", on_click="ignore",
                            icon=":material/image:")
-        st.download_button("SVG", lambda: chart_image(chart, "svg"), file_name=f"{name}.svg",
+        st.download_button("SVG", lambda: chart_image(build(), "svg"), file_name=f"{name}.svg",
                            mime="image/svg+xml", key=f"{key}_svg", on_click="ignore",
                            icon=":material/polyline:")
+
+
+def panel_rows(panels: list[tuple[str, alt.TopLevelMixin]], key: str, columns: int = 3) -> None:
+    """Per-run charts in rows of ``columns``, each as wide as its column.
+
+    One chart per column rather than one concatenated chart: a grid of fixed-size
+    panels is wider than the page on a narrow window and gets cut off.
+    """
+    for start in range(0, len(panels), columns):
+        row = panels[start:start + columns]
+        for i, (col, (_, chart)) in enumerate(zip(st.columns(columns), row, strict=False)):
+            col.altair_chart(chart, width="stretch", key=f"{key}_{start + i}")
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
@@ -419,13 +438,13 @@ for _, run in panel_runs.iterrows():
             spec = queries.run_spec(run["run_id"], tracking_uri=tracking_uri)
             d = spec.dataset
             dataset = data.dataset(d.name, d.test_size, d.seed, dict(d.params))
-            boundaries.append((title, boundary_chart(grid, dataset, title=title)))
+            boundaries.append((title, boundary_chart(grid, dataset, title=title, height=240)))
     except ExperimentError:
         pass
 if boundaries:
-    grid_chart = side_by_side(boundaries, columns=3, width=260, height=240)
-    st.altair_chart(grid_chart, key="cmp_boundaries_chart")
-    export_buttons(grid_chart, "decision_boundaries", "cmp_exp_boundaries")
+    panel_rows(boundaries, "cmp_boundary")
+    export_buttons(lambda: side_by_side(boundaries, columns=3, width=260, height=240),
+                   "decision_boundaries", "cmp_exp_boundaries")
 else:
     st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
                "spiral, blobs).")
@@ -440,12 +459,13 @@ if st.toggle("Confusion matrices (loads each model)", key="cmp_confusion"):
             st.caption(f"{labels.get(run['run_id'])}: no model ({type(e).__name__})")
             continue
         if frame is not None:
-            matrices.append((labels.get(run["run_id"], run["run_id"]),
-                             confusion_matrix(frame, title="")))
+            title = labels.get(run["run_id"], run["run_id"])
+            matrices.append((title, confusion_matrix(frame, title=title, size=200,
+                                                     fit_width=True)))
     if matrices:
-        mats = side_by_side(matrices, columns=3, width=200, height=200)
-        st.altair_chart(mats, key="cmp_confusion_chart")
-        export_buttons(mats, "confusion_matrices", "cmp_exp_confusion")
+        panel_rows(matrices, "cmp_confusion")
+        export_buttons(lambda: side_by_side(matrices, columns=3, width=200, height=200),
+                       "confusion_matrices", "cmp_exp_confusion")
     else:
         st.caption("No classification run with a saved model among the compared runs.")
 if len(compared) > MAX_PANELS:

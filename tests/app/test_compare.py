@@ -84,14 +84,15 @@ def test_runs_table_and_charts(app, runs):
     assert labels == {r[:6] for r in runs}
     assert set(curves["metric"]) == {"val_loss"}
     assert curves.groupby("run")["step"].agg(list).map(sorted).tolist() == [[1, 2, 3, 4, 5]] * 4
-    # One boundary panel per compared run on a 2-D dataset (XOR, moons: all four), drawn
-    # as SVG whatever its size (Streamlit would pick canvas for > 2,000 rows).
-    grids = [s for s in specs if "concat" in s]
-    assert len(grids) == 1 and grids[0]["usermeta"]["embedOptions"]["renderer"] == "svg"
-    panels = grids[0]["concat"]
+    # One boundary panel per compared run on a 2-D dataset (XOR, moons: all four), each a
+    # chart of its own as wide as its column, drawn as SVG whatever its size (Streamlit
+    # would pick canvas for > 2,000 rows).
+    panels = [s for s in specs if [ly["mark"]["type"] for ly in s.get("layer", [])]
+              == ["rect", "point"]]
     assert len(panels) == 4
-    assert all([layer["mark"]["type"] for layer in p["layer"]] == ["rect", "point"]
-               for p in panels)
+    assert all(p["usermeta"]["embedOptions"]["renderer"] == "svg" for p in panels)
+    assert all(p["autosize"]["type"] == "fit-x" for p in panels)
+    assert sorted(p["title"].rsplit(" · ", 1)[1] for p in panels) == sorted(r[:6] for r in runs)
 
 
 def test_url_selects_runs(app, runs):

@@ -86,9 +86,18 @@ def _tab_chart(page):
     return chart.first
 
 
+def _inside_content(page, charts) -> None:
+    """No chart is drawn past the right edge of the page's content (it would be cut off)."""
+    content = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    for chart in charts.all():
+        chart.scroll_into_view_if_needed()
+        drawn = chart.locator("canvas.marks, svg.marks").first.bounding_box()
+        assert drawn["x"] + drawn["width"] <= content["x"] + content["width"] + 1
+
+
 def test_compare_then_run_page(server, page, tmp_path):
     url, xor, admissions = server
-    page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]}&metric=val_loss&smooth=0.3")
+    page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]},{xor[3]}&metric=val_loss&smooth=0.3")
     page.get_by_role("heading", name="Compare runs").wait_for()
     _settle(page)
     page.get_by_role("heading", name="Decisions").wait_for()
@@ -97,11 +106,12 @@ def test_compare_then_run_page(server, page, tmp_path):
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.first.locator("svg.marks").first.wait_for()
     curves = charts.first
-    assert curves.locator(".mark-line path").count() >= 2  # the two runs from the URL
+    assert curves.locator(".mark-line path").count() >= 3  # the three runs from the URL
     _shot(page, tmp_path, "top")
     # Charts in page order: curves, ranking at an epoch, scatter, parallel coordinates,
-    # replicate bands, replicate spread, decision boundaries.
-    names = ["curves", "at", "scatter", "parallel", "bands", "spread", "boundaries"]
+    # replicate bands, replicate spread, one decision boundary per compared run.
+    names = ["curves", "at", "scatter", "parallel", "bands", "spread", "boundary_1",
+             "boundary_2", "boundary_3"]
     assert charts.count() == len(names)
     for i, key in enumerate(names):
         chart = charts.nth(i)
@@ -110,6 +120,7 @@ def test_compare_then_run_page(server, page, tmp_path):
         assert chart.locator("svg.marks .mark-symbol path, svg.marks .mark-line path, "
                              "svg.marks .mark-rect path, svg.marks .mark-area path").count() > 0, key
         _shot(page, tmp_path, key, chart)
+    _inside_content(page, charts)
     page.get_by_role("heading", name="Settings against results").scroll_into_view_if_needed()
     _settle(page)
     _shot(page, tmp_path, "settings")
@@ -131,13 +142,9 @@ def test_compare_then_run_page(server, page, tmp_path):
     boundary = _tab_chart(page)
     box = boundary.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 300
-    # Nothing drawn past the right edge of the page's content (the confusion matrix
-    # beside the boundary once overflowed its column and was cut off).
-    content = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
-    for chart in page.locator('[data-testid="stTabPanel"]:visible '
-                              '[data-testid="stVegaLiteChart"]').all():
-        drawn = chart.locator("canvas.marks, svg.marks").first.bounding_box()
-        assert drawn["x"] + drawn["width"] <= content["x"] + content["width"] + 1
+    # The confusion matrix beside the boundary once overflowed its column, cut off.
+    _inside_content(page, page.locator('[data-testid="stTabPanel"]:visible '
+                                       '[data-testid="stVegaLiteChart"]'))
     assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, tmp_path, "run_boundary")
 

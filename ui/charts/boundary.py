@@ -48,7 +48,8 @@ def boundary_chart(grid: pd.DataFrame, dataset: Dataset, *,
     -------
     alt.LayerChart
         Two layers: ``rect`` cells and the points as filled marks with a white outline
-        (circles train, triangles validation). Two classes: a blue-to-orange ramp of
+        (circles train, triangles validation), drawn as SVG in the browser whatever
+        the grid's size (``usermeta``). Two classes: a blue-to-orange ramp of
         the probability of the second class, as in TensorFlow Playground; more
         classes: the predicted class's colour, fainter where the model is less sure;
         regression: the predicted value and the points' targets on one viridis scale.
@@ -78,8 +79,11 @@ def boundary_chart(grid: pd.DataFrame, dataset: Dataset, *,
             fill = alt.Color("label:N", scale=class_scale(classes), legend=None)
             opacity = alt.Opacity("confidence:Q", legend=None,
                                   scale=alt.Scale(domain=[0, 1], range=[0.05, 0.6]))
+        # Legends in columns above the plot: a row of them would run past a narrow
+        # panel's edge (a Compare page column) and be cut off.
         dot_fill = alt.Fill("label:N", scale=class_scale(classes),
-                            legend=alt.Legend(orient="top", title=None))
+                            legend=alt.Legend(orient="top", title=None, direction="vertical",
+                                              columns=1 if len(classes) <= 3 else 2))
     background = alt.Chart(cells).mark_rect().encode(
         x=alt.X(f"{x}:Q", scale=x_scale, title=x),
         x2="cell_x2:Q",
@@ -99,9 +103,14 @@ def boundary_chart(grid: pd.DataFrame, dataset: Dataset, *,
     if "split" in points.columns:
         enc["shape"] = alt.Shape(
             "split:N", scale=_SHAPES,
-            legend=alt.Legend(orient="top", title=None, symbolFillColor="#888",
-                              symbolStrokeColor="#888", symbolSize=60))
+            legend=alt.Legend(orient="top", title=None, direction="vertical",
+                              symbolFillColor="#888", symbolStrokeColor="#888",
+                              symbolSize=60))
     dots = alt.Chart(points).mark_point(filled=True, size=36, stroke="white",
                                         strokeWidth=0.7, opacity=1).encode(**enc)
     layered = alt.layer(background, dots).resolve_scale(color="independent")
-    return layered.properties(height=height, title=title or "", autosize=FIT_WIDTH)
+    # Streamlit draws a chart whose data holds more than 2,000 rows on a canvas unless
+    # the spec names a renderer; a 50 x 50 grid is 2,500 cells. Ask for SVG, so every
+    # page draws the boundary the same way (a few thousand rects draw quickly).
+    return layered.properties(height=height, title=title or "", autosize=FIT_WIDTH,
+                              usermeta={"embedOptions": {"renderer": "svg"}})

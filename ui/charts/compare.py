@@ -283,8 +283,8 @@ def side_by_side(charts: Sequence[tuple[str, alt.TopLevelMixin]], *, columns: in
     ----------
     charts : sequence of (title, chart)
         Charts from :func:`ui.charts.boundary.boundary_chart` or
-        :func:`ui.charts.model.confusion_matrix` (their own ``autosize`` is dropped:
-        Vega-Lite allows it only at the top level).
+        :func:`ui.charts.model.confusion_matrix` (their own ``autosize``, ``usermeta``
+        and width are dropped: Vega-Lite allows the first two only at the top level).
     columns : int
         Charts per row.
     width, height : int
@@ -301,6 +301,7 @@ def side_by_side(charts: Sequence[tuple[str, alt.TopLevelMixin]], *, columns: in
     for title, chart in charts:
         panel = chart.copy(deep=True)
         panel.autosize = alt.Undefined
+        panel.usermeta = alt.Undefined
         panels.append(panel.properties(width=width, height=height,
                                        title=alt.TitleParams(title, fontSize=12)))
     grid = alt.concat(*panels, columns=columns).resolve_scale(color="independent")

@@ -6,11 +6,13 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ui.charts.style import FIT_WIDTH
+
 __all__ = ["confusion_matrix", "weight_heatmaps"]
 
 
 def confusion_matrix(frame: pd.DataFrame, *, title: str = "confusion matrix",
-                     size: int = 260) -> alt.LayerChart:
+                     size: int = 260, fit_width: bool = False) -> alt.LayerChart:
     """A confusion matrix heatmap with the counts written in the cells.
 
     Parameters
@@ -21,6 +23,9 @@ def confusion_matrix(frame: pd.DataFrame, *, title: str = "confusion matrix",
         Chart title.
     size : int
         Width and height in pixels.
+    fit_width : bool
+        Fill the container's width instead (the height stays ``size``): for a matrix
+        in a column of unknown width.
 
     Returns
     -------
@@ -42,6 +47,8 @@ def confusion_matrix(frame: pd.DataFrame, *, title: str = "confusion matrix",
         text="count:Q",
         color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("#222")),
     )
+    if fit_width:
+        return alt.layer(cells, text).properties(height=size, title=title, autosize=FIT_WIDTH)
     return alt.layer(cells, text).properties(
         width=size, height=size, title=title,
         autosize=alt.AutoSizeParams(type="pad", contains="padding"),

@@ -45,6 +45,8 @@ def test_two_classes_a_probability_ramp_under_the_points():
     assert len(_layer_data(spec, dots)) == 40
     assert spec["resolve"]["scale"]["color"] == "independent"
     assert spec["title"] == "run 1" and spec["height"] == 300
+    # SVG whatever the grid's size (Streamlit would draw > 2,000 rows on a canvas)
+    assert spec["usermeta"] == {"embedOptions": {"renderer": "svg"}}
     # the cells cover the grid exactly: the axes end at the outer cell edges
     x_domain = background["encoding"]["x"]["scale"]["domain"]
     cells = pd.DataFrame(_layer_data(spec, background))

@@ -116,6 +116,10 @@ def test_confusion_matrix_cells_and_counts():
     assert text["mark"]["type"] == "text" and text["encoding"]["text"]["field"] == "count"
     assert sum(r["count"] for r in _data(spec)) == 5
     assert spec["width"] == spec["height"] == 200
+    assert spec["autosize"]["type"] == "pad"
+    fitted = confusion_matrix(frame, size=180, fit_width=True).to_dict()
+    assert "width" not in fitted and fitted["height"] == 180
+    assert fitted["autosize"]["type"] == "fit-x"  # as wide as its column, never wider
 
 
 def test_weight_heatmaps_one_panel_per_layer_on_one_centred_scale():

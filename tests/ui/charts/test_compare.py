@@ -207,6 +207,20 @@ def test_side_by_side_grid_drops_inner_autosize():
     assert spec["usermeta"] == {"embedOptions": {"renderer": "svg"}}
 
 
+def test_side_by_side_boundaries_keep_top_level_settings_at_the_top():
+    from experiments import RunSpec, build_model, decision_grid, load_dataset
+    from ui.charts.boundary import boundary_chart
+
+    dataset = load_dataset("moons", n_samples=40, seed=0)
+    model = build_model(RunSpec.from_dict({"dataset": {"name": "moons"}}), dataset)
+    grid = decision_grid(model, dataset, resolution=5)
+    panels = [(f"run {i}", boundary_chart(grid, dataset, title=f"run {i}")) for i in range(2)]
+    spec = side_by_side(panels, columns=2, width=220, height=220).to_dict()  # validates
+    assert all("usermeta" not in p and "autosize" not in p for p in spec["concat"])
+    assert [p["layer"][0]["mark"]["type"] for p in spec["concat"]] == ["rect", "rect"]
+    assert spec["usermeta"] == {"embedOptions": {"renderer": "svg"}}
+
+
 def test_chart_image_png_and_svg_offline():
     chart = at_epoch_chart(pd.DataFrame({"run": ["a"], "epoch": [1], "val_loss": [0.5]}),
                            "val_loss")
