@@ -245,6 +245,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_datasets(out: TextIO) -> int:
     from experiments.datasets import list_datasets
+    from experiments.settings import SETTINGS
 
     for info in list_datasets():
         task = info.task or "depends on parameters"
@@ -252,14 +253,12 @@ def _cmd_datasets(out: TextIO) -> int:
         print(f"    {info.description}", file=out)
         print(f"    source: {info.source}", file=out)
         for p in info.params:
-            default = "required" if p.required else f"default {p.default!r}"
-            extra = ""
-            if p.choices:
-                extra = f"; one of {', '.join(map(repr, p.choices))}"
-            elif p.low is not None or p.high is not None:
-                extra = f"; {p.low:g} to {p.high:g}" if p.high is not None else ""
-            print(f"    - {p.name} ({p.type.__name__}, {default}{extra}): {p.help}", file=out)
-    print("every dataset also takes test_size (0.05-0.9, default 0.2) and seed", file=out)
+            default = "required" if p.required else f"default {p.format(p.default)}"
+            print(f"    - {p.name} ({default}; {p.describe()}): {p.help}", file=out)
+    general = [SETTINGS["dataset.test_size"], SETTINGS["dataset.seed"]]
+    print("every dataset also takes " + " and ".join(
+        f"{row.name} ({row.describe()}, default {row.format(row.default)})" for row in general),
+        file=out)
     return EXIT_OK
 
 

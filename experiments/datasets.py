@@ -13,7 +13,6 @@ preprocessing on the training split only and returns a :class:`Dataset`.
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -22,16 +21,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+import nncore
 from experiments.csv_loading import read_table
 from experiments.errors import DataError, SpecError
 from experiments.preprocessing import Category, Preprocessor
+from experiments.settings import SETTINGS, Setting
 
 __all__ = [
     "Dataset",
     "DatasetInfo",
-    "DatasetParam",
     "RawData",
     "dataset_names",
+    "dataset_param",
     "get_dataset_info",
     "list_datasets",
     "load_dataset",
@@ -41,16 +42,24 @@ __all__ = [
 
 Task = Literal["binary", "multiclass", "regression"]
 
-#: Allowed range of the validation fraction.
-TEST_SIZE_RANGE = (0.05, 0.9)
-
-
 # --------------------------------------------------------------------------- parameters
 
 
-@dataclass(frozen=True)
-class DatasetParam:
-    """One parameter of a dataset builder, with what a form or a validator needs.
+def dataset_param(
+    name: str,
+    default: Any,
+    kind: type,
+    help: str = "",
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple[Any, ...] | None = None,
+    required: bool = False,
+) -> Setting:
+    """One parameter of a dataset builder, as a row of the settings table.
+
+    The row's key is ``dataset.<name>``; forms, ``--set``, URLs and validation treat
+    it like every other setting (:mod:`experiments.settings`).
 
     Parameters
     ----------
@@ -58,7 +67,7 @@ class DatasetParam:
         Keyword name (also the key in ``[dataset]`` of a config file).
     default : int, float, str or bool, optional
         Default value; ``None`` only for required parameters.
-    type : type
+    kind : type
         ``int``, ``float``, ``str`` or ``bool``.
     help : str
         One line for a tooltip.
@@ -68,49 +77,19 @@ class DatasetParam:
         Allowed values.
     required : bool
         No default; must be given (e.g. the CSV path).
+
+    Returns
+    -------
+    Setting
     """
-
-    name: str
-    default: Any
-    type: type
-    help: str = ""
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[Any, ...] | None = None
-    required: bool = False
-
-    def check(self, value: Any, field: str) -> Any:
-        """Return ``value`` converted to this parameter's type, or raise SpecError."""
-        kind = self.type
-        if kind is bool:
-            if not isinstance(value, bool | np.bool_):
-                raise SpecError(f"{field} = {value!r}: must be true or false")
-            return bool(value)
-        if kind is int:
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise SpecError(f"{field} = {value!r}: must be a whole number")
-            value = int(value)
-        elif kind is float:
-            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise SpecError(f"{field} = {value!r}: must be a number")
-            value = float(value)
-            if not math.isfinite(value):
-                raise SpecError(f"{field} = {value!r}: must be a finite number")
-        elif kind is str and (
-            not isinstance(value, str) or (self.required and not value.strip())
-        ):
-            raise SpecError(f"{field} = {value!r}: must be a non-empty text")
-        if self.choices is not None and value not in self.choices:
-            allowed = ", ".join(repr(c) for c in self.choices)
-            raise SpecError(f"{field} = {value!r}: allowed values are {allowed}")
-        if self.low is not None and value < self.low:
-            raise SpecError(f"{field} = {value!r}: must be at least {self.low:g}")
-        if self.high is not None and value > self.high:
-            raise SpecError(f"{field} = {value!r}: must be at most {self.high:g}")
-        return value
+    setting_kind = "choice" if choices is not None else {
+        int: "int", float: "float", bool: "bool"}.get(kind, "text")
+    bounds = None
+    if setting_kind in ("int", "float") and (low is not None or high is not None):
+        bounds = nncore.Interval(low, high, "both", integer=setting_kind == "int")
+    return Setting(f"dataset.{name}", setting_kind, None if required else default,
+                   name.replace("_", " ").capitalize(), help, bounds=bounds, choices=choices,
+                   step=1 if setting_kind == "int" else 0.05, required=required)
 
 
 @dataclass(frozen=True)
@@ -166,12 +145,12 @@ class DatasetInfo:
     name: str
     description: str
     source: str
-    params: tuple[DatasetParam, ...]
+    params: tuple[Setting, ...]
     builder: Builder = field(repr=False)
     task: str | None = None
     two_dimensional: bool = False
 
-    def param(self, name: str) -> DatasetParam:
+    def param(self, name: str) -> Setting:
         """The parameter called ``name``; SpecError listing the allowed ones otherwise."""
         for p in self.params:
             if p.name == name:
@@ -190,7 +169,7 @@ class DatasetInfo:
         """Validate and complete ``params`` with defaults (raises SpecError)."""
         out: dict[str, Any] = {}
         for key, value in params.items():
-            out[key] = self.param(key).check(value, f"dataset.{key}")
+            out[key] = self.param(key).validate(value)
         for p in self.params:
             if p.name not in out:
                 if p.required:
@@ -207,7 +186,7 @@ def register_dataset(
     *,
     description: str,
     source: str,
-    params: tuple[DatasetParam, ...] = (),
+    params: tuple[Setting, ...] = (),
     task: str | None = None,
     two_dimensional: bool = False,
 ) -> Callable[[Builder], Builder]:
@@ -424,13 +403,8 @@ def load_dataset(name: str, *, test_size: float = 0.2, seed: int = 0, **params: 
         The data itself is unusable (e.g. a bad CSV file).
     """
     info = get_dataset_info(name)
-    if isinstance(test_size, bool) or not isinstance(test_size, int | float):
-        raise SpecError(f"dataset.test_size = {test_size!r}: must be a number")
-    low, high = TEST_SIZE_RANGE
-    if not low <= test_size <= high:
-        raise SpecError(f"dataset.test_size = {test_size!r}: must be between {low} and {high}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise SpecError(f"dataset.seed = {seed!r}: must be a whole number >= 0")
+    test_size = SETTINGS["dataset.test_size"].validate(test_size)
+    seed = SETTINGS["dataset.seed"].validate(seed)
     checked = info.check_params(params)
     raw = info.builder(np.random.default_rng(seed), int(seed), **checked)
 
@@ -498,11 +472,11 @@ def _sorted_labels(y: pd.Series, task: str) -> tuple[Category, ...] | None:
 
 # --------------------------------------------------------------------------- the datasets
 
-_N_SAMPLES = DatasetParam("n_samples", 200, int, "number of points", low=20, high=100_000)
+_N_SAMPLES = dataset_param("n_samples", 200, int, "number of points", low=20, high=100_000)
 
 
-def _noise(default: float) -> DatasetParam:
-    return DatasetParam(
+def _noise(default: float) -> Setting:
+    return dataset_param(
         "noise", default, float, "standard deviation of Gaussian noise", low=0.0, high=2.0
     )
 
@@ -516,7 +490,7 @@ def _xy(points: np.ndarray) -> pd.DataFrame:
     description="Graduate admissions (gre, gpa, rank) -> admit; the course's lesson data",
     source="UCLA binary.csv via Udacity deep-learning-v2-pytorch (MIT); 400 rows, packaged",
     params=(
-        DatasetParam(
+        dataset_param(
             "scaling",
             "course",
             str,
@@ -549,9 +523,9 @@ def _student_admissions(rng: np.random.Generator, seed: int, *, scaling: str) ->
     source="sklearn.datasets.make_blobs",
     params=(
         _N_SAMPLES,
-        DatasetParam("centers", 3, int, "number of blobs (classes)", low=2, high=10),
-        DatasetParam("n_features", 2, int, "number of features", low=1, high=50),
-        DatasetParam("cluster_std", 1.0, float, "spread of each blob", low=0.01, high=10.0),
+        dataset_param("centers", 3, int, "number of blobs (classes)", low=2, high=10),
+        dataset_param("n_features", 2, int, "number of features", low=1, high=50),
+        dataset_param("cluster_std", 1.0, float, "spread of each blob", low=0.01, high=10.0),
     ),
 )
 def _blobs(
@@ -612,7 +586,7 @@ def _moons(rng: np.random.Generator, seed: int, *, n_samples: int, noise: float)
     params=(
         _N_SAMPLES,
         _noise(0.1),
-        DatasetParam("factor", 0.5, float, "inner radius / outer radius", low=0.05, high=0.95),
+        dataset_param("factor", 0.5, float, "inner radius / outer radius", low=0.05, high=0.95),
     ),
     task="binary",
     two_dimensional=True,
@@ -659,8 +633,8 @@ def _xor(rng: np.random.Generator, seed: int, *, n_samples: int, noise: float) -
     params=(
         _N_SAMPLES,
         _noise(0.05),
-        DatasetParam("classes", 2, int, "number of arms (classes)", low=2, high=6),
-        DatasetParam("turns", 1.0, float, "turns of each arm", low=0.25, high=4.0),
+        dataset_param("classes", 2, int, "number of arms (classes)", low=2, high=6),
+        dataset_param("turns", 1.0, float, "turns of each arm", low=0.25, high=4.0),
     ),
     two_dimensional=True,
 )
@@ -687,13 +661,13 @@ def _spiral(
     description="Your own CSV file: numeric columns as numbers, text columns one-hot",
     source="a user's CSV file",
     params=(
-        DatasetParam("path", None, str, "path of the CSV file", required=True),
-        DatasetParam("target", None, str, "name of the column to predict", required=True),
-        DatasetParam(
+        dataset_param("path", None, str, "path of the CSV file", required=True),
+        dataset_param("target", None, str, "name of the column to predict", required=True),
+        dataset_param(
             "task", "auto", str, "auto: text or whole-number target is classification",
             choices=("auto", "binary", "multiclass", "regression"),
         ),
-        DatasetParam(
+        dataset_param(
             "scaling", "standardize", str,
             "standardize numeric columns with training-split mean/std, or none",
             choices=("standardize", "none"),

@@ -17,9 +17,9 @@ Bounds of settings that nncore checks too come from ``nncore.BOUNDS`` (the row n
 the entry), so the two layers cannot disagree; nncore still checks its own arguments,
 since it must stand alone.
 
-A dataset's own parameters (``dataset.noise`` of ``moons``) are rows as well, made from
-the dataset registry's :class:`~experiments.datasets.DatasetParam` by
-:func:`dataset_settings`.
+A dataset's own parameters (``dataset.noise`` of ``moons``) are rows as well: the dataset
+registry declares them with :func:`experiments.datasets.dataset_param`, and
+:func:`dataset_settings` returns them.
 
 >>> SETTINGS["training.learning_rate"].parse("0.05")
 0.05
@@ -38,13 +38,11 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from numbers import Integral, Real
+from typing import Any, Literal
 
 import nncore
 from experiments.errors import SpecError
-
-if TYPE_CHECKING:
-    from experiments.datasets import DatasetParam
 
 __all__ = [
     "SECTIONS",
@@ -102,9 +100,10 @@ class Setting:
         ``"target.argument"``: the nncore argument this becomes (``"optimizer.lr"``,
         ``"fit.epochs"``, ``"schedule.decay_rate"``), or ``"target"`` for the setting
         that names the target itself (``training.optimizer``, ``training.lr_schedule``).
-    when : (str, tuple), optional
+    when : (str, tuple or None), optional
         ``(key, values)``: the setting only matters while ``key`` is one of
-        ``values`` (momentum only for SGD); forms hide it otherwise.
+        ``values`` (momentum only for SGD), or, with ``None``, while ``key`` is set
+        (min_delta only with early stopping); forms hide it otherwise.
     step : float, optional
         Increment of a number widget.
     log : bool
@@ -131,7 +130,7 @@ class Setting:
     none_word: str | None = None
     unit: str | None = None
     nncore: str | None = None
-    when: tuple[str, tuple[Any, ...]] | None = None
+    when: tuple[str, tuple[Any, ...] | None] | None = None
     step: float | None = None
     log: bool = False
     max_items: int | None = None
@@ -180,7 +179,8 @@ class Setting:
         if self.when is None:
             return True
         key, allowed = self.when
-        return values.get(key, SETTINGS[key].default if key in SETTINGS else None) in allowed
+        value = values.get(key, SETTINGS[key].default if key in SETTINGS else None)
+        return value is not None if allowed is None else value in allowed
 
     def describe(self) -> str:
         """What is allowed, in words: ``"a number in (0, inf)"``, ``"'sgd' or 'adam'"``."""
@@ -211,6 +211,7 @@ class Setting:
                 return None
             raise self._error(value, f"must be {self.describe()}")
         if self.kind == "bool":
+            value = bool(value) if type(value).__name__ == "bool_" else value  # numpy's
             if not isinstance(value, bool):
                 raise self._error(value, "must be true or false")
             return value
@@ -291,11 +292,12 @@ class Setting:
 
     def _number(self, value: Any, key: str) -> int | float:
         integer = self.kind in ("int", "ints")
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, Real) or type(value).__name__ == (
+                "bool_"):
             raise self._error(value, f"must be {'a whole number' if integer else 'a number'}",
                               key)
         if integer:
-            if isinstance(value, float) and not value.is_integer():
+            if not isinstance(value, Integral) and not float(value).is_integer():
                 raise self._error(value, "must be a whole number", key)
             number: int | float = int(value)
         else:
@@ -348,6 +350,7 @@ _ADAM = ("training.optimizer", ("adam",))
 _SGD = ("training.optimizer", ("sgd",))
 _DECAY = ("training.lr_schedule", ("step", "exponential"))
 _MLP = ("mlp",)
+_EARLY_STOPPING = ("training.patience", None)
 
 _ROWS: tuple[Setting, ...] = (
     Setting("name", "text", None, "MLflow experiment",
@@ -445,10 +448,10 @@ _ROWS: tuple[Setting, ...] = (
     Setting("training.min_delta", "float", 0.0, "Min. improvement",
             "Early stopping: the smallest drop in validation loss that counts.",
             limits="EarlyStopping.min_delta", nncore="early_stopping.min_delta",
-            step=0.0001, models=_MLP),
+            when=_EARLY_STOPPING, step=0.0001, models=_MLP),
     Setting("training.restore_best_weights", "bool", True, "Best weights",
             "Early stopping: end with the weights of the best epoch.",
-            nncore="early_stopping.restore_best_weights", models=_MLP),
+            nncore="early_stopping.restore_best_weights", when=_EARLY_STOPPING, models=_MLP),
     Setting("training.shuffle", "bool", True, "Shuffle",
             "Reshuffle the rows every epoch (mini-batch training).", nncore="fit.shuffle"),
     Setting("training.seed", "int", 0, "Seed",
@@ -496,21 +499,7 @@ def dataset_settings(dataset: str) -> tuple[Setting, ...]:
     """Rows for a dataset's own parameters (``dataset.noise`` of ``moons``)."""
     from experiments.datasets import get_dataset_info
 
-    return tuple(_from_dataset_param(p) for p in get_dataset_info(dataset).params)
-
-
-def _from_dataset_param(p: DatasetParam) -> Setting:
-    if p.choices is not None:
-        kind: Kind = "choice"
-    else:
-        kind = {int: "int", float: "float", bool: "bool"}.get(p.type, "text")
-    bounds = None
-    if kind in ("int", "float") and (p.low is not None or p.high is not None):
-        bounds = nncore.Interval(p.low, p.high, "both", integer=kind == "int")
-    return Setting(f"dataset.{p.name}", kind, None if p.required else p.default,
-                   p.name.replace("_", " ").capitalize(), p.help, bounds=bounds,
-                   choices=p.choices, step=1 if kind == "int" else 0.05,
-                   required=p.required)
+    return get_dataset_info(dataset).params
 
 
 #: Names people often type for a setting, and the setting they mean.

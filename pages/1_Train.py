@@ -239,8 +239,11 @@ with controls:
         drawn = {keys.OUTPUT, keys.LOSS, keys.OPTIMIZER, keys.LEARNING_RATE, keys.EPOCHS,
                  keys.BATCH_SIZE, keys.MOMENTUM, keys.L2, keys.PATIENCE, keys.SEED,
                  keys.EXPERIMENT}
-        now = {**state.DEFAULT_SPEC.values(), **current_form(),
-               "model.type": "perceptron" if kind == "perceptron" else "mlp"}
+        try:
+            now = state.spec_from_form(current_form()).values()
+        except SpecError:  # said below; meanwhile show what the saved form holds
+            now = {**state.DEFAULT_SPEC.values(), **form,
+                   "model.type": "perceptron" if kind == "perceptron" else "mlp"}
         advanced = [row for row in state.plain_settings()
                     if row.key not in drawn and row.applies(now)]
         with st.expander("Advanced", expanded=any(

@@ -163,3 +163,12 @@ def test_unused_settings_are_kept_and_named() -> None:
     spec = RunSpec().with_overrides({"training.optimizer": "adam", "training.momentum": 0.5})
     assert state.spec_from_form(state.form_values(spec)) == spec
     assert state.unused_settings(spec) == ["training.momentum"]
+
+
+def test_early_stopping_settings_matter_only_with_early_stopping() -> None:
+    off = RunSpec().with_overrides({"training.min_delta": 0.01})
+    on = off.with_overrides({"training.patience": 5})
+    assert state.unused_settings(off) == ["training.min_delta"]
+    assert state.unused_settings(on) == []
+    assert on.training.nncore_kwargs("early_stopping") == {
+        "patience": 5, "min_delta": 0.01, "restore_best_weights": True}

@@ -181,8 +181,9 @@ def test_datasets_lists_every_dataset() -> None:
     assert code == 0
     for name in ("student_admissions", "blobs", "moons", "circles", "xor", "spiral", "csv"):
         assert f"\n{name}  (" in "\n" + out
-    assert "- noise (float, default 0.2; 0 to 2)" in out
-    assert "- path (str, required)" in out
+    assert "- noise (default 0.2; a finite number in [0, 2])" in out
+    assert "- path (required; a text)" in out
+    assert "every dataset also takes test_size (a finite number in [0.05, 0.9], default 0.2)" in out
 
 
 def test_list_does_not_create_a_store(tmp_path) -> None:

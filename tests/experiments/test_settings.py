@@ -66,8 +66,12 @@ def test_every_row_is_documented_and_maps_to_something_nncore_knows() -> None:
         if row.kind == "choice":
             assert row.allowed, row.key
         if row.when is not None:
-            assert row.when[0] in SETTINGS and set(row.when[1]) <= set(
-                SETTINGS[row.when[0]].allowed or ()), row.key
+            key, values = row.when
+            assert key in SETTINGS, row.key
+            if values is None:
+                assert SETTINGS[key].optional, row.key
+            else:
+                assert set(values) <= set(SETTINGS[key].allowed or ()), row.key
 
 
 def _samples(row) -> list:
@@ -183,3 +187,4 @@ def test_the_compare_page_types_params_by_the_table() -> None:
     assert typed["params.model.activation"].tolist() == ["relu,tanh", "relu", "tanh"]
     assert typed["params.dataset.noise"].dtype == "float64"
     assert typed["params.something.else"].dtype == "Int64"
+
