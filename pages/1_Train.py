@@ -169,8 +169,10 @@ with controls:
         if kind != "perceptron":
             c_out, c_loss = st.columns(2)
             auto_out = nncore.TASK_OUTPUT[ds.task] if ds is not None else None
-            chosen_out = form.get(keys.OUTPUT) if keys.OUTPUT not in ss else ss[keys.OUTPUT]
-            auto_loss = nncore.matched_loss(chosen_out or auto_out) if auto_out else None
+            chosen_out = ss.get(keys.OUTPUT, form.get(keys.OUTPUT))
+            if chosen_out == SETTINGS[keys.OUTPUT].none_word:
+                chosen_out = auto_out
+            auto_loss = nncore.matched_loss(chosen_out) if chosen_out else None
             widgets.choice(SETTINGS[keys.OUTPUT], value(keys.OUTPUT), where=c_out,
                            resolved=auto_out)
             widgets.choice(SETTINGS[keys.LOSS], value(keys.LOSS), where=c_loss,

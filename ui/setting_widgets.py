@@ -56,15 +56,15 @@ def number(row: Setting, value: Any, *, key: str | None = None, label: str | Non
 def choice(row: Setting, value: Any, *, where: Any = st, label: str | None = None,
            options: list[Any] | None = None, resolved: str | None = None,
            key: str | None = None) -> Any:
-    """A selectbox over the row's choices (``None`` first for optional rows, labelled by
-    the row's word, e.g. ``auto``). Labels never depend on other widgets: what ``auto``
-    resolves to is said in the help (``resolved``), so a choice keeps its value."""
+    """A selectbox over the row's choices, the row's word first for optional rows
+    (``auto``). Labels never depend on other widgets: what ``auto`` resolves to is said
+    in the help (``resolved``), so a choice keeps its value when the data changes."""
     opts = options if options is not None else [
-        *([None] if row.optional else []), *(row.allowed or ())]
-    help_text = _help(row) + (f" Now auto means {resolved}." if resolved else "")
+        *([row.none_word] if row.none_word else []), *(row.allowed or ())]
+    value = row.none_word if value is None else value
+    help_text = _help(row) + (f" Now {row.none_word} means {resolved}." if resolved else "")
     return where.selectbox(label or row.label, opts,
                            index=opts.index(value) if value in opts else 0,
-                           format_func=lambda v: row.none_word if v is None else str(v),
                            key=key or row.key, help=help_text)
 
 

@@ -114,6 +114,8 @@ def form_values(spec: RunSpec) -> dict[str, Any]:
             value = shown_number(row, value)
         elif row.key == keys.EXPERIMENT:
             value = value or ""
+        elif value is None and row.none_word:
+            value = row.none_word  # a choice shows its word ("auto") as an option
         values[row.key] = value
     for name, value in d.params.items():
         values[keys.dataset_param(d.name, name)] = value
@@ -180,7 +182,7 @@ def spec_from_form(values: Mapping[str, Any]) -> RunSpec:
             value = str(value or "").strip() or None
         if row.key == keys.OUTPUT and kind == "perceptron" and value != "step":
             value = None  # a perceptron's output is always the step function
-        if value is None:
+        if value is None or value == row.none_word:
             continue
         section, _, attr = row.key.rpartition(".")
         (data[section] if section else data)[attr] = value

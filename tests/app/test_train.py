@@ -234,7 +234,7 @@ def test_uploaded_csv_with_a_target_picker_trains_a_regression(app, store):
     at.selectbox(key=keys.dataset_param("csv", "task")).set_value("regression").run()
     assert not at.error
     # "auto" keeps its label (and value) when the task changes; a caption resolves it.
-    assert at.selectbox(key=keys.OUTPUT).value is None
+    assert at.selectbox(key=keys.OUTPUT).value == "auto"
     assert at.selectbox(key=keys.OUTPUT).options[0] == "auto"
     captions = [c.value for c in at.caption]
     assert "auto: identity for this regression task" in captions and "auto: mse" in captions
