@@ -104,6 +104,38 @@ def _lines(rows: np.ndarray, limit: int = 5) -> str:
     return f"line{'s' if len(rows) > 1 else ''} {shown}{more}"
 
 
+#: Separators spreadsheets save "CSV" files with besides the comma, and their names.
+_OTHER_SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
+
+
+def _check_separator(path: Path, name: str) -> None:
+    """Raise if the header line is split by ``;``, tabs or ``|`` and has no comma.
+
+    Such a file (a spreadsheet's export in many locales) would read as one column;
+    saying how it is separated beats "no target column 'label'; its columns are:
+    a;b;label". Reading it with the sniffed separator is not done on purpose: those
+    files usually write decimals with a comma (``3,5``), which would read as text.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+            head = [line.rstrip("\r\n") for _, line in zip(range(6), f, strict=False)]
+    except OSError:
+        return                               # pd.read_csv reports it
+    header = next((line for line in head if line.strip()), "")
+    if not header or "," in header:
+        return
+    counts = {sep: header.count(sep) for sep in _OTHER_SEPARATORS}
+    sep = max(counts, key=counts.__getitem__)
+    if counts[sep] == 0:
+        return
+    decimals = " and '.' for decimals" if any("," in line for line in head[1:]) else ""
+    raise DataError(
+        f"{name} looks separated by {_OTHER_SEPARATORS[sep]}, not by commas: its header "
+        f"line {header[:80]!r} reads as one column; save it with commas between the "
+        f"columns{decimals}"
+    )
+
+
 def _read(path: Path, limits: CsvLimits) -> pd.DataFrame:
     name = path.name
     if not path.exists():
@@ -117,6 +149,7 @@ def _read(path: Path, limits: CsvLimits) -> pd.DataFrame:
         )
     if size == 0:
         raise DataError(f"{name} is empty")
+    _check_separator(path, name)
     try:
         frame = pd.read_csv(path, skipinitialspace=True)
     except pd.errors.EmptyDataError:
@@ -192,9 +225,10 @@ def read_table(
     Raises
     ------
     DataError
-        For a missing or oversized file, an empty file, a missing target column,
-        non-numeric junk in a numeric column, missing values (with count and
-        lines), a constant column, a single class, too many classes, too few rows,
+        For a missing or oversized file, an empty file, a file separated by
+        ``;``, tabs or ``|`` instead of commas, a missing target column,
+        non-numeric junk in a numeric column, missing or infinite values (with
+        count and lines), a constant column, a single class, too many classes, too few rows,
         or no feature columns.
     """
     limits = limits or CsvLimits()
@@ -223,6 +257,16 @@ def read_table(
         total = sum(len(r) for r in missing.values())
         where = "; ".join(f"{c!r}: {len(r)} on {_lines(r)}" for c, r in missing.items())
         raise DataError(f"{name} has {total} missing value(s): {where}")
+
+    infinite = {
+        c: np.flatnonzero(np.isinf(frame[c].to_numpy(dtype=np.float64)))
+        for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+    }
+    infinite = {c: rows for c, rows in infinite.items() if len(rows)}
+    if infinite:
+        total = sum(len(r) for r in infinite.values())
+        where = "; ".join(f"{c!r}: {len(r)} on {_lines(r)}" for c, r in infinite.items())
+        raise DataError(f"{name} has {total} infinite value(s) (inf or -inf): {where}")
 
     if len(frame) < limits.min_rows:
         raise DataError(

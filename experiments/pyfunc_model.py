@@ -68,12 +68,20 @@ def pip_requirements() -> list[str]:
 
 
 def model_signature(preprocessor: Preprocessor, example_output: pd.DataFrame) -> Any:
-    """Input schema from the raw columns, output schema from an example prediction."""
+    """Input schema from the raw columns, output schema from an example prediction.
+
+    A text column is a ``string``. A numeric column accepts any number: its type is
+    MLflow's ``Any``, and the model's own preprocessing turns it into float64 (naming
+    the column for a value that is not a number). A fixed ``long`` or ``double`` would
+    make MLflow refuse ``gpa=4`` (int64 to double is "not safe") or ``gre=700.0``, and
+    make ``mlflow models predict`` truncate ``gre=700.5`` to 700 without a word.
+    """
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
+    from mlflow.types.schema import AnyType
 
     inputs = Schema([
-        ColSpec(preprocessor.raw_dtypes.get(name, "double"), name)
+        ColSpec("string" if preprocessor.raw_dtypes.get(name) == "string" else AnyType(), name)
         for name in preprocessor.raw_columns
     ])
     out_cols = []

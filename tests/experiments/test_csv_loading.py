@@ -181,3 +181,47 @@ def test_auto_task_detection(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     assert read_table(path, "whole").task == "multiclass"
     assert read_table(path, "real").task == "regression"
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def test_infinite_values_say_how_many_and_where(tmp_path: Path) -> None:
+    rows = _good_rows()
+    rows[1] = "1,inf,yes"
+    rows[7] = "7,-inf,yes"
+    message = _error(_write(tmp_path, "n,x,label\n" + "\n".join(rows) + "\n"))
+    assert message == "data.csv has 2 infinite value(s) (inf or -inf): 'x': 2 on lines 3, 9"
+
+
+def test_an_infinite_regression_target_is_refused_too(tmp_path: Path) -> None:
+    rows = [f"{i},{i % 3},{i * 1.5 + 0.25}" for i in range(12)]
+    rows[4] = "4,1,Infinity"
+    message = _error(_write(tmp_path, "n,x,y\n" + "\n".join(rows) + "\n"), "y")
+    assert message == "data.csv has 1 infinite value(s) (inf or -inf): 'y': 1 on line 6"
+
+
+def test_an_infinite_value_is_a_data_error_for_the_csv_dataset(tmp_path: Path) -> None:
+    from experiments import load_dataset
+
+    rows = _good_rows()
+    rows[1] = "1,inf,yes"
+    path = _write(tmp_path, "n,x,label\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"'x': 1 on line 3"):
+        load_dataset("csv", path=str(path), target="label")
+
+
+@pytest.mark.parametrize(("sep", "word"), [(";", "';'"), ("\t", "tabs"), ("|", "'|'")])
+def test_a_file_separated_by_something_else_says_so(tmp_path: Path, sep: str, word: str
+                                                     ) -> None:
+    rows = [r.replace(",", sep) for r in ["n,x,label", *_good_rows()]]
+    message = _error(_write(tmp_path, "\n".join(rows) + "\n"))
+    assert message.startswith(f"data.csv looks separated by {word}, not by commas: its header")
+    assert message.endswith("save it with commas between the columns")
+
+
+def test_semicolons_with_decimal_commas_mention_the_decimal_point(tmp_path: Path) -> None:
+    rows = ["n;x;label", *[f"{i};{i},5;{'yes' if i % 2 else 'no'}" for i in range(12)]]
+    message = _error(_write(tmp_path, "\n".join(rows) + "\n"))
+    assert message.startswith("data.csv looks separated by ';', not by commas")
+    assert message.endswith("save it with commas between the columns and '.' for decimals")
