@@ -422,8 +422,10 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
     Raises
     ------
     SpecError
-        The file is missing, is not valid TOML, or has an invalid setting; the
-        message starts with the file name.
+        The file is missing, is not valid TOML, sets nothing (empty, only comments
+        or only empty tables: training the defaults by accident is worse than a
+        clear refusal), or has an invalid setting; the message starts with the file
+        name.
     """
     p = Path(path)
     try:
@@ -436,6 +438,18 @@ def load_spec(path: str | os.PathLike[str]) -> RunSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{p.name}: invalid TOML: {e}") from None
+
+    def sets_something(value: Any) -> bool:
+        if isinstance(value, Mapping):
+            return any(sets_something(v) for v in value.values())
+        return True
+
+    if not sets_something(data):
+        what = "sets nothing: its tables are empty" if data else "is empty: it sets nothing"
+        raise SpecError(
+            f"{p.name} {what}; write the settings to change from the defaults, e.g. "
+            "[training] epochs = 500 (see the examples in experiments/configs/)"
+        )
     return _prefixed(p.name, RunSpec.from_dict, data)
 
 

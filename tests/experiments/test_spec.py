@@ -269,3 +269,28 @@ def test_load_spec_errors_start_with_the_file(tmp_path: Path) -> None:
     bad.write_text("[training]\nepochs = -3\n")
     with pytest.raises(SpecError, match=r"^bad.toml: training.epochs = -3"):
         load_spec(bad)
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "# a comment only\n",
+                                  "[dataset]\n[model]\n[training]\n"])
+def test_a_config_that_sets_nothing_is_refused(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    message = str(err.value)
+    assert "\n" not in message
+    if text.strip().startswith("["):
+        assert message.startswith("config.toml sets nothing: its tables are empty; ")
+    else:
+        assert message.startswith("config.toml is empty: it sets nothing; ")
+    assert "experiments/configs" in message
+
+
+def test_a_config_with_one_setting_or_only_a_name_loads(tmp_path: Path) -> None:
+    one = tmp_path / "one.toml"
+    one.write_text("[training]\nepochs = 7\n")
+    assert load_spec(one).training.epochs == 7
+    named = tmp_path / "named.toml"
+    named.write_text('name = "defaults on purpose"\n')
+    assert load_spec(named).experiment_name == "defaults on purpose"
