@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import warnings
 from collections.abc import Iterator
@@ -10,18 +11,45 @@ from collections.abc import Iterator
 # warnings.catch_warnings changes process-wide state: one block at a time.
 _LOCK = threading.RLock()
 
+#: Loggers and the start of the INFO lines of theirs hidden inside the block.
+_QUIET_INFO = {"mlflow.pyfunc": ("Validating input example",)}
+
+
+class _DropInfo(logging.Filter):
+    """Drops INFO (and lower) records whose message starts with one of ``prefixes``."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        return not str(record.msg).startswith(self.prefixes)
+
 
 @contextlib.contextmanager
 def quiet_mlflow_hints() -> Iterator[None]:
-    """Hide two MLflow hints that are noise here.
+    """Hide MLflow hints that are noise here.
 
     * "integer columns cannot hold missing values": raw columns such as ``gre``
       and ``rank`` are integers on purpose, and a missing value is an error anyway;
     * "the dataset source can be interpreted in multiple ways": a local CSV path
-      matches both of MLflow's local sources, which are the same class.
+      matches both of MLflow's local sources, which are the same class;
+    * the INFO line "Validating input example against model signature", printed by
+      every run that logs its model: the check passes by construction (the example
+      is the validation split's raw columns). Warnings and errors still show.
     """
+    filters = [(logging.getLogger(name), _DropInfo(prefixes))
+               for name, prefixes in _QUIET_INFO.items()]
     with _LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Ii]nteger column", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*interpreted in multiple ways",
                                 category=UserWarning)
-        yield
+        for logger, f in filters:
+            logger.addFilter(f)
+        try:
+            yield
+        finally:
+            for logger, f in filters:
+                logger.removeFilter(f)
