@@ -29,6 +29,7 @@ PATIENCE = "training.patience"
 SEED = "training.seed"
 EXPERIMENT = "name"
 EARLY_STOPPING = "early_stopping"    # on: training.patience is set
+JOB_PARAM = "job"                    # URL: the running job this page watches (reload)
 
 
 # --- buttons -------------------------------------------------------------------------

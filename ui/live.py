@@ -29,6 +29,7 @@ import os
 import threading
 import time
 import traceback
+import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from experiments.evaluation import decision_grid
 from experiments.formatting import format_duration
 from experiments.frames import thin_positions
 
-__all__ = ["LiveCallback", "Progress", "Throttle", "TrainingJob", "live_interval"]
+__all__ = ["LiveCallback", "Progress", "Throttle", "TrainingJob", "find_job", "live_interval"]
 
 _LOG = logging.getLogger(__name__)
 #: Seconds a browser session may be disconnected before its run is stopped (a reload or a
@@ -246,6 +247,8 @@ class TrainingJob:
         self.dataset = dataset
         self.tracking_uri = tracking_uri
         self.session_id = session_id
+        #: Names the job in the page's URL, so a reload (a new session) can reattach.
+        self.token = uuid.uuid4().hex[:12]
         self.before = before
         self.total_epochs = spec.training.epochs
         self.stop_event = threading.Event()
@@ -277,6 +280,15 @@ class TrainingJob:
         _JOBS.add(self)
         self.started = time.perf_counter()
         self._thread.start()
+        return self
+
+    def attach(self, session_id: str | None) -> TrainingJob:
+        """Let another browser session watch the job (a reload of the page).
+
+        The watchdog then follows the new session: the old one being gone no longer
+        stops the run. Returns the job.
+        """
+        self.session_id = session_id
         return self
 
     def request_stop(self, reason: str | None = None) -> None:
@@ -401,6 +413,11 @@ def live_interval(job: TrainingJob, budget: float = REDRAW_BUDGET, floor: float 
         Shortest interval.
     """
     return max(floor, job.redraw_cost / budget)
+
+
+def find_job(token: str) -> TrainingJob | None:
+    """The job with this :attr:`TrainingJob.token` that this server still holds."""
+    return next((job for job in list(_JOBS) if job.token == token), None)
 
 
 def _stop_all_jobs() -> None:  # pragma: no cover - runs at interpreter exit

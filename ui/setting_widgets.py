@@ -1,35 +1,20 @@
 """One Streamlit widget per setting, drawn from its row of the settings table.
 
-The widget's label, help, limits, step and options all come from the row
-(:class:`experiments.settings.Setting`), so the form and the spec cannot disagree:
-a value the spec allows is a value the widget accepts, and the other way round.
+The widget's label, help (with the allowed range), step and options all come from the
+row (:class:`experiments.settings.Setting`), so the form and the spec cannot disagree.
+Number widgets take any number; the spec's bounds (the row's) decide, and the page says
+what is wrong and disables Train, so a run never trains on a value other than the one
+shown.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import streamlit as st
 
 from experiments.settings import Setting
 from ui import state
-
-
-def number_limits(row: Setting) -> tuple[float | None, float | None]:
-    """The widget's min/max: the row's closed bounds (an open bound is left to the spec,
-    whose message then says what is allowed)."""
-    interval = row.interval
-    if interval is None:
-        return None, None
-    low = interval.low if interval.low is not None and interval.closed in ("both", "left") \
-        else None
-    high = interval.high if interval.high is not None and interval.closed in ("both", "right") \
-        else None
-    if row.kind in ("int", "ints"):
-        return (None if low is None else math.ceil(low),
-                None if high is None else math.floor(high))
-    return (None if low is None else float(low), None if high is None else float(high))
 
 
 def _help(row: Setting) -> str:
@@ -40,14 +25,19 @@ def _help(row: Setting) -> str:
 def number(row: Setting, value: Any, *, key: str | None = None, label: str | None = None,
            where: Any = st, disabled: bool = False,
            label_visibility: str = "visible") -> Any:
-    """A number input for an int or float row (or one item of an ``ints`` row)."""
-    low, high = number_limits(row)
+    """A number input for an int or float row (or one item of an ``ints`` row).
+
+    It has no min/max: a browser refuses a typed value outside them but keeps showing
+    it (red) while the widget keeps its old value, so a run could train on a number
+    the user does not see. The spec checks the row's bounds instead (they are in the
+    help), and the page shows its message and disables Train.
+    """
     if row.kind in ("int", "ints"):
-        return where.number_input(label or row.label, min_value=low, max_value=high,
+        return where.number_input(label or row.label,
                                   step=int(row.step or 1), value=int(value),
                                   key=key or row.key, help=_help(row), disabled=disabled,
                                   label_visibility=label_visibility)
-    return where.number_input(label or row.label, min_value=low, max_value=high,
+    return where.number_input(label or row.label,
                               step=float(row.step or 0.01), format="%g", value=float(value),
                               key=key or row.key, help=_help(row), disabled=disabled,
                               label_visibility=label_visibility)
