@@ -37,15 +37,17 @@ from nncore.targets import CLASSIFIER_OUTPUTS, Targets
 
 
 class TrainingDiverged(RuntimeError):
-    """Training produced a non-finite loss or weight.
+    """Training diverged: see :func:`divergence` for the rule.
 
-    The model keeps the weights of the last finite epoch; ``history`` holds every
-    epoch before the divergence.
+    A non-finite loss or weight, a loss more than a million times its first epoch's,
+    or a classifier stuck with certain wrong predictions at the loss's clipping
+    ceiling. The model keeps the weights of the last good epoch; ``history`` holds
+    every epoch before the divergence.
 
     Attributes
     ----------
     epoch : int
-        The epoch (from 1) at which the loss or a weight stopped being finite.
+        The epoch (from 1) at which training diverged.
     history : History
         The epochs recorded before it.
     """
@@ -262,20 +264,96 @@ def score(A: np.ndarray, targets: Targets, loss: Loss, output_activation: str
             name: finish_metric(name, total, A.shape[0], A.shape[1])}
 
 
+# --------------------------------------------------------------------------- divergence
+
+#: A loss more than this many times its first epoch's (or 1, if that was smaller) diverged.
+GROWTH_LIMIT = 1e6
+
+#: Losses that clip probabilities to [eps, 1 - eps]: a certain, wrong output costs
+#: exactly -log(eps) of the network's dtype (36.04 in float64, 15.94 in float32).
+CLIPPED_LOSSES = ("binary_cross_entropy", "cross_entropy")
+
+#: Share of the ceiling a stuck network's loss reaches: at least this share of the
+#: error rate times the ceiling, and of the ceiling itself.
+_STUCK_SHARE_OF_ERRORS = 0.9
+_STUCK_SHARE_OF_CEILING = 0.25
+
+
+def loss_ceiling(loss_name: str, dtype: np.dtype) -> float | None:
+    """The clipping ceiling ``-log(eps)`` of a clipped loss, None for other losses."""
+    if loss_name not in CLIPPED_LOSSES:
+        return None
+    return -math.log(float(np.finfo(dtype).eps))
+
+
+def divergence(loss: float, first_loss: float | None, *, error_rate: float | None = None,
+               ceiling: float | None = None, loss_name: str = "loss") -> str | None:
+    """Why an epoch's training loss means training diverged, or None if it is fine.
+
+    Training diverged when
+
+    1. the loss is not finite (NaN or infinite);
+    2. the loss is more than :data:`GROWTH_LIMIT` (a million) times the first
+       epoch's loss, or than 1 if that was smaller: healthy training never grows
+       its loss by six orders of magnitude, and an exploding run may stay finite
+       for hundreds of epochs (1e101 after 200);
+    3. for a clipped loss (cross-entropy; ``ceiling`` = ``-log(eps)``), training
+       drove the network into being stuck: after the first epoch, the loss is above
+       the first epoch's, at least a quarter of the ceiling and at least 0.9 x the
+       error rate x the ceiling, so (nearly) every wrong output is certain (logit
+       beyond 32 in float64, 14 in float32). Its saturated units pass no gradient
+       back and the loss sits at a multiple of the ceiling (XOR at 18.02, half of
+       36.04) for good. Healthy training keeps wrong outputs far from certainty; a
+       network that starts saturated (large inputs, large initial weights) and gets
+       better is left alone, and an error rate of 0 never counts as stuck.
+
+    Parameters
+    ----------
+    loss : float
+        The epoch's mean training loss.
+    first_loss : float or None
+        The first epoch's (None during the first epoch).
+    error_rate : float, optional
+        The epoch's training error rate (1 - accuracy) of a classifier.
+    ceiling : float, optional
+        :func:`loss_ceiling` of the loss.
+    loss_name : str
+        Named in the message.
+
+    Returns
+    -------
+    str or None
+        What went wrong, for :class:`TrainingDiverged`'s message.
+    """
+    if not math.isfinite(loss):
+        return f"the training loss is {loss}"
+    if first_loss is not None and loss > GROWTH_LIMIT * max(first_loss, 1.0):
+        return (f"the training loss grew to {loss:.4g}, more than a million times its first "
+                f"value ({first_loss:.4g})")
+    if (ceiling is not None and error_rate is not None and error_rate > 0
+            and first_loss is not None and loss > first_loss
+            and loss >= _STUCK_SHARE_OF_CEILING * ceiling
+            and loss >= _STUCK_SHARE_OF_ERRORS * error_rate * ceiling):
+        return (f"the network is stuck: its wrong predictions are certain (training loss "
+                f"{loss:.4g} at accuracy {1.0 - error_rate:.3g}: every wrong output sits at "
+                f"{loss_name}'s clipping ceiling, -log(eps) = {ceiling:.4g})")
+    return None
+
+
 # --------------------------------------------------------------------------- epoch loop
 
 EpochStep = Callable[[int], tuple[dict[str, float], str | None]]
 """One epoch of training: ``step(epoch) -> (logs, finished)``.
 
 ``logs`` holds the epoch's metrics; ``finished`` is None to go on, or the reason the
-run is complete (a perceptron that classifies every point). A step whose loss or
-weights stop being finite raises ``Diverged``; :func:`run_epochs` turns that into
-:class:`TrainingDiverged`.
+run is complete (a perceptron that classifies every point). A step that diverged
+(:func:`divergence`, or a weight that is not finite) raises ``Diverged``;
+:func:`run_epochs` turns that into :class:`TrainingDiverged`.
 """
 
 
 class Diverged(Exception):
-    """Raised by an epoch step whose loss or weights stopped being finite.
+    """Raised by an epoch step that diverged (see :func:`divergence`).
 
     The step has already put back the last finite weights; :func:`run_epochs` raises
     :class:`TrainingDiverged` with the epoch, the history so far and the base learning
@@ -432,6 +510,8 @@ def train(
     starts = range(0, n, bs)
     batch_callbacks = [cb for cb in callbacks if wants_batches(cb)]
     params, grads = network.parameters, network.gradients
+    ceiling = loss_ceiling(loss.name, network.dtype) if name == "accuracy" else None
+    first_loss: list[float] = []          # the first epoch's training loss, once known
     l2_pairs = [(layer.W, layer.dW) for layer in layers] if l2 else []
     rng = network.rng
     last_good = params.copy()
@@ -468,13 +548,19 @@ def train(
             if network.stop_training:
                 break
         train_loss = loss_sum / seen
-        if not (math.isfinite(train_loss) and np.isfinite(params).all()):
-            np.copyto(params, last_good)          # keep the last finite weights
-            raise Diverged(f"the training loss is {train_loss}" if not math.isfinite(train_loss)
-                           else "a weight became infinite or NaN")
+        metric = finish_metric(name, metric_sum, seen, n_outputs)
+        why = divergence(train_loss, first_loss[0] if first_loss else None,
+                         error_rate=None if ceiling is None else 1.0 - metric,
+                         ceiling=ceiling, loss_name=loss.name)
+        if why is None and not np.isfinite(params).all():
+            why = "a weight became infinite or NaN"
+        if why is not None:
+            np.copyto(params, last_good)          # keep the weights of the last good epoch
+            raise Diverged(why)
         np.copyto(last_good, params)
-        logs = {"train_loss": train_loss,
-                f"train_{name}": finish_metric(name, metric_sum, seen, n_outputs)}
+        if not first_loss:
+            first_loss.append(train_loss)
+        logs = {"train_loss": train_loss, f"train_{name}": metric}
         if validation is not None:
             scores = score(val_workspace.forward(X_val), val_targets, loss, output)
             logs["val_loss"] = scores["loss"]

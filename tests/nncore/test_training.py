@@ -362,3 +362,94 @@ def test_run_epochs_turns_a_diverged_step_into_training_diverged():
     assert [e[0] for e in events] == ["begin", "epoch", "epoch", "end"]
     with pytest.raises(ValueError, match="lr_schedule needs a learning rate to change"):
         run_epochs(toy, step, epochs=1, lr_schedule="cosine")
+
+
+# --------------------------------------------------------------------------- issue 14, 11d
+
+
+def _weights_after(model_factory, X, y, epochs, **fit):
+    model = model_factory()
+    model.fit(X, y, epochs=epochs, **fit)
+    return model.parameters.copy()
+
+
+def test_a_loss_that_grows_a_millionfold_is_a_divergence_even_while_finite():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    y = X @ [3.0, -2.0, 1.0]
+    fit = {"optimizer": nncore.SGD(lr=1.0), "batch_size": None}
+    model = mlp([3, 1], "identity", "identity", seed=0)
+    with pytest.raises(nncore.TrainingDiverged) as info:
+        model.fit(X, y, epochs=200, **fit)     # the loss reached 2.9e97, finite, and FINISHED
+    err = info.value
+    losses = err.history.history["train_loss"]
+    first = losses[0]
+    assert str(err).startswith(f"Training diverged at epoch {err.epoch}: the training loss grew "
+                               "to ")
+    assert f"more than a million times its first value ({first:.4g})" in str(err)
+    assert "Try a smaller learning rate (lr=1 now; try 0.1)." in str(err)
+    assert err.history.epochs == list(range(1, err.epoch))
+    assert max(losses) <= 1e6 * first and 2 < err.epoch < 40
+    # The weights are those of the last epoch before it.
+    expected = _weights_after(lambda: mlp([3, 1], "identity", "identity", seed=0), X, y,
+                              err.epoch - 1, optimizer=nncore.SGD(lr=1.0), batch_size=None)
+    np.testing.assert_array_equal(model.parameters, expected)
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_a_network_stuck_at_the_clipping_ceiling_is_a_divergence(batch_size):
+    X, y = admissions()
+    model = mlp([6, 8, 1], "sigmoid", "sigmoid", seed=0)
+    with pytest.raises(nncore.TrainingDiverged) as info:
+        model.fit(X, y, optimizer=nncore.SGD(lr=1e6), epochs=50, batch_size=batch_size)
+    err = info.value
+    assert err.epoch <= 5
+    assert "wrong predictions are certain" in str(err) and "lr=1e+06 now" in str(err)
+    assert err.history.epochs == list(range(1, err.epoch))
+    assert np.isfinite(model.parameters).all()
+
+
+def test_xor_stuck_at_18_is_reported_at_epoch_two():
+    """The loss sat at 18.02 = -log(eps) / 2: half the outputs certain and wrong."""
+    model = mlp([2, 4, 1], "tanh", "sigmoid", seed=0)
+    with pytest.raises(nncore.TrainingDiverged,
+                       match=r"^Training diverged at epoch 2: the network is stuck: its wrong "
+                             r"predictions are certain \(training loss 18\.02 at accuracy 0\.5: "
+                             r"every wrong output sits at binary_cross_entropy's clipping "
+                             r"ceiling, -log\(eps\) = 36\.04\)\. Try") as info:
+        model.fit(XOR_X, XOR_Y, loss="binary_cross_entropy", optimizer=nncore.SGD(lr=1e6),
+                  epochs=500)
+    expected = _weights_after(lambda: mlp([2, 4, 1], "tanh", "sigmoid", seed=0), XOR_X, XOR_Y, 1,
+                              loss="binary_cross_entropy", optimizer=nncore.SGD(lr=1e6))
+    np.testing.assert_array_equal(model.parameters, expected)
+    assert info.value.history.epochs == [1]
+
+
+def test_softmax_stuck_at_the_ceiling_is_a_divergence_in_float32_too():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(loc=c, size=(40, 2)) for c in ((0, 4), (4, 0), (-4, -4))])
+    y = np.repeat([0, 1, 2], 40)
+    model = mlp([2, 16, 3], "tanh", "softmax", seed=0, dtype="float32")
+    with pytest.raises(nncore.TrainingDiverged, match="wrong predictions are certain"):
+        model.fit(X.astype(np.float32), y, optimizer=nncore.SGD(lr=1e6), epochs=50)
+    # With mini-batches the same run lands on 99% accuracy, saturated but right: no error.
+    mlp([2, 16, 3], "tanh", "softmax", seed=0, dtype="float32").fit(
+        X.astype(np.float32), y, optimizer=nncore.SGD(lr=1e6), epochs=10, batch_size=16)
+
+
+def test_the_guard_stays_quiet_on_healthy_and_badly_initialised_runs():
+    X, y = admissions()
+    for dtype in ("float64", "float32"):
+        model = mlp([6, 8, 1], "sigmoid", "sigmoid", seed=0, dtype=dtype)
+        model.fit(X.astype(dtype), y, optimizer=nncore.SGD(lr=5.0, momentum=0.9), epochs=300,
+                  batch_size=8)
+    # Many classes: a starting cross-entropy of log(200) = 5.3 is not a stuck network.
+    rng = np.random.default_rng(1)
+    Xm = rng.normal(size=(400, 5)).astype(np.float32)
+    ym = np.arange(400) % 200
+    mlp([5, 200], "identity", "softmax", seed=0, dtype="float32").fit(
+        Xm, ym, optimizer=nncore.Adam(lr=0.01), epochs=20)
+    # Large weights at the start: saturated, partly wrong, but it recovers.
+    big = mlp([6, 1], "identity", "sigmoid", seed=0)
+    big.layers[0].W *= 12
+    big.fit(X, y, optimizer=nncore.SGD(lr=0.1), epochs=50)

@@ -232,16 +232,18 @@ def test_verbose_prints_the_loss(moons, capsys):
 
 def test_a_too_large_learning_rate_warns_or_raises():
     X = np.linspace(0, 100, 50)[:, None]
-    reg = NeuralNetRegressor(hidden_layer_sizes=(), solver="sgd", learning_rate_init=10.0,
+    reg = NeuralNetRegressor(hidden_layer_sizes=(), solver="sgd", learning_rate_init=2.2e-4,
                              max_iter=200, random_state=0)
-    # the stopping rule sees the loss rising and stops: that must not pass silently
-    with pytest.warns(ConvergenceWarning, match="learning_rate_init=10.0 is probably too large"):
+    # the stopping rule sees the loss rising (300-fold) and stops: that must not pass silently
+    with pytest.warns(ConvergenceWarning,
+                      match="learning_rate_init=0.00022 is probably too large"):
         reg.fit(X, X[:, 0] * 1000)
     assert reg.n_iter_ == 12
-    # without the stopping rule the loss overflows and nncore says so
-    reg.set_params(n_iter_no_change=np.inf)
-    with pytest.raises(nncore.TrainingDiverged, match="smaller learning rate"):
-        reg.fit(X, X[:, 0] * 1000)
+    # a loss that grows a millionfold is nncore's divergence, with or without the rule
+    for rule in (10, np.inf):
+        reg.set_params(learning_rate_init=10.0, n_iter_no_change=rule)
+        with pytest.raises(nncore.TrainingDiverged, match="smaller learning rate"):
+            reg.fit(X, X[:, 0] * 1000)
 
 
 # -------------------------------------------------------------- incremental training
