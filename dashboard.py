@@ -9,6 +9,8 @@ import streamlit as st
 
 import nncore
 from experiments import ExperimentError, RunSpec
+from experiments.queries import status_labels
+from experiments.tracking import redact_uri
 from ui import data, sidebar, state
 
 st.set_page_config(page_title="nncore", page_icon="🧠", layout="wide")
@@ -66,9 +68,10 @@ def train_link(params: dict[str, str]) -> str | None:
 
 
 def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs table as shown: status, dataset, architecture, validation score, link."""
+    """The runs table as shown: status (a RUNNING run's with how long it has been silent),
+    dataset, architecture, validation score, link."""
     rows = []
-    for _, run in runs.iterrows():
+    for status, (_, run) in zip(status_labels(runs), runs.iterrows(), strict=True):
         params = {k[len("params."):]: v for k, v in run.items()
                   if isinstance(k, str) and k.startswith("params.") and isinstance(v, str)}
         if "metrics.final_val_accuracy" in run and pd.notna(run["metrics.final_val_accuracy"]):
@@ -78,7 +81,7 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
         else:
             score = "—"
         rows.append({
-            "status": run["status"],
+            "status": status,
             "started": run["start_time"].tz_convert(None) if pd.notna(run["start_time"])
             else None,
             "dataset": run["dataset"],
@@ -95,15 +98,20 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 st.subheader("Recent runs", anchor=False)
+store_error = data.store_problem(tracking_uri)  # said at the top of the page (the sidebar)
 try:
-    runs = data.runs_table(tracking_uri) if data.store_has_runs(tracking_uri) else None
+    runs = data.runs_table(tracking_uri) if store_error is None and data.store_has_runs(
+        tracking_uri) else None
 except ExperimentError as e:
-    runs = None
-    st.error(f"Cannot read the tracking store: {e}")
-except Exception as e:  # MLflow raises many kinds for an unreachable store
-    runs = None
-    st.error(f"Cannot read the tracking store {tracking_uri}: {type(e).__name__}: {e}")
-if runs is None or runs.empty:
+    runs, store_error = None, f"Cannot read the tracking store: {e}"
+    st.error(store_error)
+except Exception as e:  # MLflow raises many kinds for a store it cannot read
+    runs, store_error = None, f"Cannot read the tracking store {redact_uri(tracking_uri)}: " \
+        f"{type(e).__name__}: {e}"
+    st.error(store_error)
+if store_error is not None:
+    st.caption("The runs of this store are listed here once it can be read.")
+elif runs is None or runs.empty:
     with st.container(border=True):
         st.markdown("#### No runs yet")
         st.markdown("This store has no runs. Train your first network: the defaults take a "

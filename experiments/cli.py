@@ -9,21 +9,25 @@
     python -m experiments list [--experiment NAME] [--limit N] [--tracking-uri URI]
     python -m experiments datasets
 
-Exit status: 0 on success, 1 for a bad config, bad data, an unreachable store or
-a failed (diverged) run, 2 for bad usage, 130 when interrupted. Errors are one
-line on stderr, without a traceback (``EXPERIMENTS_DEBUG=1`` shows it).
+Exit status: 0 on success, 1 for a bad config, bad data, an unreachable or
+unwritable store or a failed (diverged) run, 2 for bad usage, 130 after Ctrl+C,
+143 after SIGTERM and 129 after SIGHUP (128 + the signal: a run being trained
+ends KILLED, the signal named in its ``stop_reason`` tag). Errors are one line on
+stderr, without a traceback (``EXPERIMENTS_DEBUG=1`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 from experiments.formatting import format_duration
@@ -33,6 +37,11 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
+#: Signals handled like Ctrl+C (a run ends KILLED); the exit status is 128 + the signal.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+#: How the CLI's messages say where to choose another store.
+SET_STORE = "MLFLOW_TRACKING_URI or pass --tracking-uri"
 
 
 class ProgressBar:
@@ -154,6 +163,10 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     spec = load_spec(args.config)
     if args.sets:
         spec = spec.with_overrides(_parse_sets(args.sets))
+    if not args.no_track:  # in seconds, before the data is built (MLflow would take minutes)
+        from experiments.tracking import check_tracking_uri, resolve_tracking_uri
+
+        check_tracking_uri(resolve_tracking_uri(args.tracking_uri), set_store=SET_STORE)
     bar = None if args.quiet else ProgressBar(err)
     callbacks = []
     if bar is not None:
@@ -212,7 +225,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from experiments.tracking import check_tracking_uri, resolve_tracking_uri, sqlite_path
 
     uri = resolve_tracking_uri(args.tracking_uri)
-    check_tracking_uri(uri)
+    check_tracking_uri(uri, set_store=SET_STORE)
     db = sqlite_path(uri)
     if db is not None and not db.exists():  # do not create an empty store just to list it
         print(f"no runs yet: {db} does not exist", file=out)
@@ -274,15 +287,20 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         return int(e.code or 0)
     _quiet_mlflow_logs()
     from experiments.errors import ExperimentError
+    from experiments.tracking import Terminated
 
     try:
-        if args.command == "run":
-            return _cmd_run(args, out, err)
-        if args.command == "check":
-            return _cmd_check(args, out)
-        if args.command == "list":
-            return _cmd_list(args, out)
-        return _cmd_datasets(out)
+        with _stop_signals_interrupt():
+            if args.command == "run":
+                return _cmd_run(args, out, err)
+            if args.command == "check":
+                return _cmd_check(args, out)
+            if args.command == "list":
+                return _cmd_list(args, out)
+            return _cmd_datasets(out)
+    except Terminated as e:
+        print(f"\nstopped by {e.signal_name}; the run (if any) is marked KILLED", file=err)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("\ninterrupted; the run (if any) is marked KILLED", file=err)
         return EXIT_INTERRUPTED
@@ -299,6 +317,36 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
         print(f"error: unexpected {type(e).__name__}: {_one_line(str(e))} "
               "(set EXPERIMENTS_DEBUG=1 for the traceback)", file=err)
         return EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise :class:`~experiments.tracking.Terminated`
+    (a ``KeyboardInterrupt``) in the main thread, so a run ends KILLED as after Ctrl+C.
+
+    Only the first signal raises: a second one while the run is being recorded as
+    KILLED is ignored, so the record is completed. The previous handlers come back
+    on the way out.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    from experiments.tracking import Terminated
+
+    received: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise Terminated(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, signal.SIG_DFL if old is None else old)
 
 
 def _one_line(text: str) -> str:

@@ -2,6 +2,8 @@
 
 * :func:`runs_frame`: one row per run (status, times, tags, ``metrics.*`` and
   ``params.*`` columns, named as :func:`mlflow.search_runs` names them).
+* :func:`status_labels`: each run's status as shown, a RUNNING run's with how long
+  it has been silent (its process may be gone).
 * :func:`metric_history`: one row per (run, metric, step) as logged to MLflow.
 * :func:`full_history`: the full-resolution ``history.csv`` of one run.
 * :func:`run_spec`, :func:`load_run_model`, :func:`decision_boundary`: a run's
@@ -34,6 +36,8 @@ __all__ = [
     "metric_history",
     "run_spec",
     "runs_frame",
+    "silent_for",
+    "status_labels",
 ]
 
 ENDED = frozenset({"FINISHED", "FAILED", "KILLED"})
@@ -110,7 +114,9 @@ def runs_frame(
     -------
     DataFrame
         Columns ``run_id``, ``run_name``, ``experiment``, ``status``,
-        ``start_time``, ``end_time`` (UTC timestamps), ``duration_s``, the tags
+        ``start_time``, ``end_time``, ``last_logged`` (UTC timestamps; the last is
+        when the newest metric value was logged, NaT before the first),
+        ``duration_s``, the tags
         ``dataset``, ``task``, ``source``, ``model_type``, ``architecture``,
         ``failure_reason``, ``stop_reason``, then ``metrics.<key>`` (latest value)
         and ``params.<key>``. Empty (with those base columns) when there are no runs.
@@ -122,7 +128,7 @@ def runs_frame(
         names = [experiments] if isinstance(experiments, str) else list(experiments)
         exps = [e for e in (client.get_experiment_by_name(n) for n in names) if e is not None]
     base = ["run_id", "run_name", "experiment", "status", "start_time", "end_time",
-            "duration_s", *_TAG_COLUMNS]
+            "last_logged", "duration_s", *_TAG_COLUMNS]
     if not exps:
         return pd.DataFrame(columns=base)
     exp_names = {e.experiment_id: e.name for e in exps}
@@ -141,6 +147,7 @@ def runs_frame(
             "start_time": pd.to_datetime(info.start_time, unit="ms", utc=True),
             "end_time": (pd.to_datetime(info.end_time, unit="ms", utc=True)
                          if info.end_time else pd.NaT),
+            "last_logged": _last_logged(data),
             "duration_s": ((info.end_time - info.start_time) / 1000.0
                            if info.end_time else float("nan")),
         }
@@ -157,6 +164,68 @@ def runs_frame(
         if col not in frame.columns:
             frame[col] = None
     return frame
+
+
+def _last_logged(data: Any) -> pd.Timestamp:
+    """When the newest of a run's latest metric values was logged (NaT if none)."""
+    stamps = [m.timestamp for m in getattr(data, "_metric_objs", ()) or ()
+              if getattr(m, "timestamp", None)]
+    return pd.to_datetime(max(stamps), unit="ms", utc=True) if stamps else pd.NaT
+
+
+def silent_for(start_time: Any, last_logged: Any, now: pd.Timestamp | None = None) -> float:
+    """Seconds since a run last showed it was alive: its newest metric, else its start.
+
+    NaN when neither time is known.
+    """
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    times = [t for t in (start_time, last_logged) if t is not None and pd.notna(t)]
+    if not times:
+        return float("nan")
+    return max(0.0, (now - max(times)).total_seconds())
+
+
+def _coarse_duration(seconds: float) -> str:
+    """``"42 s"``, ``"12 min"``, ``"5 h"``, ``"3 days"``: how long, at a glance."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def status_labels(runs: pd.DataFrame, now: pd.Timestamp | None = None) -> pd.Series:
+    """Each run's status as shown: ``"RUNNING · silent for 12 min"`` for a run still
+    going (time since its newest metric, else its start), the status alone otherwise.
+
+    A run whose process died without ending it (a killed terminal, a crash) stays
+    RUNNING in MLflow; how long it has been silent tells it apart from a live one.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        :func:`runs_frame`'s ``status``, ``start_time`` and ``last_logged`` columns.
+    now : Timestamp, optional
+        The current time (UTC); default now.
+
+    Returns
+    -------
+    Series
+        One label per row, on ``runs``' index.
+    """
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    labels = []
+    for row in runs.itertuples(index=False):
+        status = str(getattr(row, "status", "") or "")
+        if status == "RUNNING":
+            silent = silent_for(getattr(row, "start_time", None),
+                                getattr(row, "last_logged", None), now)
+            if silent == silent:  # not NaN
+                status = f"RUNNING · silent for {_coarse_duration(silent)}"
+        labels.append(status)
+    return pd.Series(labels, index=runs.index, dtype="object")
 
 
 def _run_status(client: Any, run_id: str) -> str:

@@ -25,6 +25,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -45,15 +46,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TRACKING_URI",
+    "MARKED_KILLED",
     "MetricsLogger",
     "RunTracker",
+    "Terminated",
     "absolute_sqlite_uri",
     "check_tracking_uri",
     "git_commit",
+    "mark_killed",
     "redact_uri",
     "resolve_tracking_uri",
     "run_page",
     "sqlite_path",
+    "store_problem",
     "ui_command",
 ]
 
@@ -170,18 +175,42 @@ def absolute_sqlite_uri(uri: str) -> str:
     return f"sqlite:///{db.resolve()}" + (f"?{query}" if query else "")
 
 
-def check_tracking_uri(tracking_uri: str, timeout: float = 3.0) -> None:
-    """Fail fast, in one clear sentence, if the tracking store cannot be used.
+#: How a dashboard user points the app at another store (no CLI flags).
+SET_STORE = "MLFLOW_TRACKING_URI"
 
-    An ``http(s)`` server is probed at ``/health`` with a short timeout (any HTTP
-    answer counts as reachable: an authenticating proxy may answer 401); a SQLite
-    store needs an existing folder. Other schemes are left to MLflow.
 
-    Raises
-    ------
-    TrackingError
+def store_problem(tracking_uri: str, timeout: float = 3.0, *,
+                  set_store: str = SET_STORE) -> str | None:
+    """What is wrong with a tracking store, in one sentence, or None if it looks usable.
+
+    Quick (seconds at most) and without MLflow, whose own retries take minutes
+    against a dead server or an unwritable SQLite file:
+
+    * ``http(s)``: ``/health`` must answer within ``timeout`` seconds (any HTTP
+      answer counts: an authenticating proxy may answer 401).
+    * ``sqlite``: the folder must exist and accept new files (SQLite writes its
+      journal there), and an existing file must open for reading and writing.
+    * a folder or ``file:`` store: refused by MLflow 3 unless ``MLFLOW_ALLOW_FILE_STORE``.
+
+    Other schemes are left to MLflow.
+
+    Parameters
+    ----------
+    tracking_uri : str
+        The store.
+    timeout : float
+        Seconds to wait for a server.
+    set_store : str
+        How the reader chooses another store, named in the advice (the CLI adds
+        its ``--tracking-uri``).
+
+    Returns
+    -------
+    str or None
+        A sentence naming the store (redacted), what is wrong and how to fix it.
     """
-    scheme = urllib.parse.urlsplit(tracking_uri).scheme.lower()
+    parts = urllib.parse.urlsplit(tracking_uri)
+    scheme = parts.scheme.lower()
     shown = redact_uri(tracking_uri)
     if scheme in ("http", "https"):
         url = tracking_uri.rstrip("/") + "/health"
@@ -189,27 +218,69 @@ def check_tracking_uri(tracking_uri: str, timeout: float = 3.0) -> None:
             with urllib.request.urlopen(url, timeout=timeout):
                 pass
         except urllib.error.HTTPError:
-            return
-        except (urllib.error.URLError, TimeoutError, OSError) as e:
+            return None
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as e:
             reason = getattr(e, "reason", e)
-            raise TrackingError(
-                f"MLflow tracking server {shown} cannot be reached ({reason}); start it "
-                "with `mlflow server --host 127.0.0.1 --port PORT` or set "
-                "MLFLOW_TRACKING_URI / --tracking-uri to a reachable store"
-            ) from None
-    elif scheme == "sqlite":
-        path = sqlite_path(tracking_uri)
-        if path is not None and not path.resolve().parent.is_dir():
-            raise TrackingError(
-                f"tracking store {shown}: folder {str(path.resolve().parent)!r} does not exist"
-            )
-    elif scheme in ("", "file") and os.environ.get(
+            reason = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
+            if parts.hostname in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+                start = (f"start it with `mlflow server --host {parts.hostname} "
+                         f"--port {parts.port or (443 if scheme == 'https' else 80)}`")
+            else:
+                start = "check that the server is up and the address is right"
+            return (f"MLflow tracking server {shown} cannot be reached ({reason}): {start}, "
+                    f"or set {set_store} to a store that works, e.g. sqlite:///mlflow.db.")
+        return None
+    if scheme == "sqlite":
+        return _sqlite_problem(tracking_uri, shown, set_store)
+    if scheme in ("", "file") and os.environ.get(
         "MLFLOW_ALLOW_FILE_STORE", ""
     ).lower() not in ("1", "true"):
-        raise TrackingError(
-            f"tracking store {shown}: MLflow 3 refuses the old file store; use a "
-            "database such as sqlite:///mlflow.db or a tracking server"
-        )
+        return (f"Tracking store {shown}: MLflow 3 refuses the old file store; set "
+                f"{set_store} to a database such as sqlite:///mlflow.db or a tracking server.")
+    return None
+
+
+def _sqlite_problem(uri: str, shown: str, set_store: str) -> str | None:
+    path = sqlite_path(uri)
+    if path is None:
+        return None
+    fix = f"set {set_store} to a SQLite file in a folder you can write, e.g. sqlite:///mlflow.db"
+    db = Path(os.path.abspath(path))
+    folder = db.parent
+    if not folder.is_dir():
+        return (f"Tracking store {shown}: folder {str(folder)!r} does not exist; create it or "
+                f"{fix}.")
+    if db.exists():
+        if not db.is_file():
+            return f"Tracking store {shown}: {str(db)!r} is not a file; {fix}."
+        try:
+            os.close(os.open(db, os.O_RDWR))
+        except OSError as e:
+            return (f"Tracking store {shown}: {str(db)!r} cannot be opened for reading and "
+                    f"writing ({e.strerror}); {fix}.")
+    try:  # the real test (permissions do not stop root, but /sys, /proc or a full disk do)
+        fd, probe = tempfile.mkstemp(prefix=".nncore-write-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        return (f"Tracking store {shown}: cannot create files in folder {str(folder)!r} "
+                f"({e.strerror}), and SQLite needs to; {fix}.")
+    return None
+
+
+def check_tracking_uri(tracking_uri: str, timeout: float = 3.0, *,
+                       set_store: str = SET_STORE) -> None:
+    """Fail fast, in one clear sentence, if the tracking store cannot be used.
+
+    Raises :class:`TrackingError` with :func:`store_problem`'s sentence.
+
+    Raises
+    ------
+    TrackingError
+    """
+    problem = store_problem(tracking_uri, timeout, set_store=set_store)
+    if problem is not None:
+        raise TrackingError(problem)
 
 
 def ui_command(tracking_uri: str, experiment_id: str | None = None,
@@ -615,12 +686,76 @@ class RunTracker:
         if isinstance(exc, Exception):
             self.end("FAILED", f"{type(exc).__name__}: {exc}")
         else:
-            how = "Ctrl+C" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__
+            how = (exc.signal_name if isinstance(exc, Terminated)
+                   else "Ctrl+C" if isinstance(exc, KeyboardInterrupt) else type(exc).__name__)
             self.end("KILLED", f"interrupted ({how})")
 
     def ui_command(self) -> str:
         """The command (or address) that shows this run."""
         return ui_command(self.tracking_uri, self.experiment_id, self.run_id)
+
+
+class Terminated(KeyboardInterrupt):
+    """A termination signal (SIGTERM, SIGHUP) raised in the main thread like Ctrl+C.
+
+    Everything that ends a run KILLED after Ctrl+C (:meth:`RunTracker.end_after`)
+    then does so for these signals too, with the signal's name in ``stop_reason``.
+
+    Parameters
+    ----------
+    signum : int
+        The signal received.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = int(signum)
+        try:
+            self.signal_name = signal.Signals(self.signum).name
+        except ValueError:
+            self.signal_name = f"signal {self.signum}"
+        super().__init__(self.signal_name)
+
+
+#: The ``stop_reason`` of a run ended by hand with :func:`mark_killed`.
+MARKED_KILLED = "marked as killed by hand: the process training it was gone"
+
+
+def mark_killed(run_id: str, tracking_uri: str | None = None,
+                reason: str = MARKED_KILLED) -> None:
+    """End a RUNNING run whose process is gone: status KILLED, ``reason`` as its
+    ``stop_reason`` tag and ``killed_by_hand=true``.
+
+    Parameters
+    ----------
+    run_id : str
+        The run.
+    tracking_uri : str, optional
+        See :func:`resolve_tracking_uri`.
+    reason : str
+        Why, for the ``stop_reason`` tag.
+
+    Raises
+    ------
+    TrackingError
+        The run has already ended (its status is left alone), or the store fails.
+    """
+    from mlflow import MlflowClient
+    from mlflow.entities import RunTag
+    from mlflow.exceptions import MlflowException
+
+    uri = resolve_tracking_uri(tracking_uri)
+    client = MlflowClient(tracking_uri=uri)
+    try:
+        status = client.get_run(run_id).info.status
+        if status != "RUNNING":
+            raise TrackingError(f"run {run_id} is {status}, not RUNNING; it is left as it is")
+        client.log_batch(run_id, tags=[RunTag("stop_reason", reason[:MAX_TAG_LENGTH]),
+                                       RunTag("killed_by_hand", "true")])
+        client.set_terminated(run_id, status="KILLED")
+    except MlflowException as e:
+        raise TrackingError(
+            f"tracking store {redact_uri(uri)}: {_first_line(e.message)}"
+        ) from None
 
 
 def _experiment_id(client: MlflowClient, name: str) -> str:

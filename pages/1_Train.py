@@ -290,10 +290,12 @@ if spec is not None:
         st.query_params.from_dict(query)
 
 experiment = spec.experiment_name if spec is not None else ss[keys.DATASET]
-tracking_uri = sidebar.render("train", experiment)
-data.mlflow_client(tracking_uri)  # created once per store; warms a new store in the background
+tracking_uri = sidebar.render("train", experiment, problem_in=view)  # a store problem: atop
+store_error = data.store_problem(tracking_uri)  # the view; the check render made (cached)
+if store_error is None:
+    data.mlflow_client(tracking_uri)  # once per store; warms a new store in the background
 
-if clicked and can_train and not training:
+if clicked and can_train and not training and store_error is None:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()

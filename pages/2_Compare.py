@@ -129,6 +129,7 @@ if filter_error and ss.get(cs.MLFLOW_FILTER):
     st.error(f"The MLflow filter could not be used: {filter_error}")
 elif filter_error:
     st.error(f"Cannot read the tracking store {tracking_uri}: {filter_error}")
+    st.stop()  # nothing below can be shown, and "no runs" would contradict the error
 
 if runs.empty and not ss.get(cs.MLFLOW_FILTER):
     with st.container(border=True):
@@ -201,6 +202,8 @@ if shown.empty:
     st.info("No run matches these filters. Clear some of them to see more runs.")
 table = comparison_table(shown, bool(ss.get(cs.ONLY_DIFF, True)))
 table.insert(1, "open", ["Run?run=" + r for r in table["run_id"]])
+table["status"] = table["run_id"].map(dict(zip(shown["run_id"], queries.status_labels(shown),
+                                               strict=True)))  # RUNNING: silent for how long
 starts = shown["start_time"].dt.tz_convert(None) if len(shown) else pd.Series(dtype="object")
 table.insert(4, "started", starts.to_numpy())
 if "architecture" in shown.columns:

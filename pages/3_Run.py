@@ -11,6 +11,7 @@ from experiments import ExperimentError, RunFailed, predict_frame, queries, trai
 from experiments.compare import run_confusion
 from experiments.export import training_script, weights_archive
 from experiments.frames import history_frame, metric_title, weights_frame
+from experiments.tracking import mark_killed, redact_uri
 from ui import compare_state as cs
 from ui import data, sidebar, state
 from ui.charts.boundary import boundary_chart
@@ -36,7 +37,12 @@ def run_model(uri: str, run_id: str) -> tuple[Any, Any]:
 
 
 st.title("Run")
-runs = recent_runs(tracking_uri) if data.store_has_runs(tracking_uri) else pd.DataFrame()
+try:
+    runs = recent_runs(tracking_uri) if data.store_has_runs(tracking_uri) else pd.DataFrame()
+except Exception as e:  # MLflow raises many kinds for a store it cannot read
+    st.error(f"Cannot read the tracking store {redact_uri(tracking_uri)}: "
+             f"{type(e).__name__}: {e}")
+    st.stop()
 if runs.empty:
     with st.container(border=True):
         st.markdown("#### No runs yet")
@@ -82,6 +88,21 @@ if isinstance(run.get("failure_reason"), str):
     st.error(run["failure_reason"])
 if isinstance(run.get("stop_reason"), str):
     st.caption(f"Stopped: {run['stop_reason']}")
+if run["status"] == "RUNNING":  # a run whose process is gone stays RUNNING: end it here
+    k1, k2 = st.columns([3, 1], vertical_alignment="center")
+    k1.caption(f"{queries.status_labels(runs[runs['run_id'] == run_id]).iloc[0]}. If the "
+               "process training it is gone (a closed terminal, a crash), mark it as killed.")
+    if k2.button("Mark as killed", key="run_mark_killed", icon=":material/stop_circle:",
+                 help="Record this run as KILLED, tagged as marked by hand. Only for a run "
+                      "whose process is gone: one still training keeps its own record."):
+        try:
+            mark_killed(run_id, tracking_uri)
+        except ExperimentError as e:
+            st.error(f"The run was not marked as killed: {e}")
+        else:
+            recent_runs.clear()
+            data.runs_table.clear()
+            st.rerun()
 shown_metrics = [m for m in ("val_accuracy", "val_loss", "val_rmse", "train_accuracy",
                              "train_loss", "epochs", "duration_s")
                  if pd.notna(run.get(f"metrics.final_{m}", float("nan")))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -17,11 +18,32 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from experiments import Dataset, load_dataset
+from experiments import Dataset, load_dataset, tracking
 from experiments.queries import runs_frame
 from experiments.tracking import sqlite_path
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "nncore-dashboard-uploads"
+
+# MLflow retries a dead server for minutes by default (7 retries, 120 s timeout), with
+# the page blank meanwhile. The pages check the store first (store_problem); these
+# bound what a store that goes away later can cost. The user's own settings win.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "15")
+
+#: Seconds to wait for a tracking server's answer to the store check.
+STORE_CHECK_TIMEOUT = 3.0
+
+
+@st.cache_data(ttl=10, show_spinner=False, max_entries=16)
+def store_problem(tracking_uri: str) -> str | None:
+    """What is wrong with the tracking store, in one sentence, or None if it is usable.
+
+    :func:`experiments.tracking.store_problem` (a server that does not answer within
+    :data:`STORE_CHECK_TIMEOUT` seconds, a SQLite file that cannot be created or
+    written), cached 10 s per store so every page checks once, in seconds at most,
+    before anything asks MLflow. :func:`ui.sidebar.render` shows the sentence.
+    """
+    return tracking.store_problem(tracking_uri, timeout=STORE_CHECK_TIMEOUT)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

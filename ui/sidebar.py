@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from experiments.tracking import redact_uri, resolve_tracking_uri, ui_command
-from ui import keys
+from ui import data, keys
 
 #: The Train page, for ``st.page_link`` and ``st.switch_page``.
 TRAIN = "pages/1_Train.py"
+#: Pages that show nothing but the store's runs: they stop under a store problem.
+STORE_PAGES = frozenset({"compare", "run"})
 
 
 def mlflow_ui_command(uri: str, experiment_id: str | None = None,
@@ -36,11 +40,16 @@ def mlflow_ui_command(uri: str, experiment_id: str | None = None,
     return command
 
 
-def render(page: str, experiment: str | None = None) -> str:
+def render(page: str, experiment: str | None = None, *, problem_in: Any = None) -> str:
     """Draw the sidebar and return the tracking URI in use (read now, never cached).
 
     Leaving the Train page stops a run it was training (the run ends KILLED with
     the model trained so far), so no run is left RUNNING.
+
+    The store is checked here, for every page, in seconds at most
+    (:func:`ui.data.store_problem`): a problem is shown as one error sentence, and
+    the pages in :data:`STORE_PAGES` stop under it; the others ask
+    ``data.store_problem(uri)`` (cached) before reading runs.
 
     Parameters
     ----------
@@ -48,6 +57,8 @@ def render(page: str, experiment: str | None = None) -> str:
         ``"home"``, ``"train"``, ... (the page drawing it).
     experiment : str, optional
         The experiment the page records into or reads from.
+    problem_in : container, optional
+        Where to show a store problem (default: here, in the page's body).
     """
     uri = resolve_tracking_uri()
     job = st.session_state.get(keys.JOB)
@@ -70,4 +81,9 @@ def render(page: str, experiment: str | None = None) -> str:
         st.caption("Open the MLflow UI on the same runs")
         st.code(mlflow_ui_command(uri), language="bash", wrap_lines=True)
         st.caption("Runs are under the experiment's *Runs* tab (the UI opens on GenAI).")
+    problem = data.store_problem(uri)
+    if problem is not None:
+        (problem_in or st).error(problem, icon=":material/cloud_off:")
+        if page in STORE_PAGES:
+            st.stop()
     return uri

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from experiments.cli import main
 
@@ -108,6 +111,20 @@ def test_an_unreachable_server_is_one_line_and_quick(tmp_path) -> None:
     assert time.monotonic() - started < 60
 
 
+def test_an_unwritable_sqlite_store_is_one_line_and_quick(tmp_path) -> None:
+    """Issue 14: ``unexpected OperationalError`` after 104 s; now one sentence, at once."""
+    uri = "sqlite:////sys/nncore-test-store.db"  # root cannot create files in /sys either
+    started = time.monotonic()
+    code, out, err = _main("run", str(CONFIGS / "xor.toml"), "--tracking-uri", uri)
+    assert time.monotonic() - started < 10
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: Tracking store {uri}: cannot create files in folder '/sys'")
+    assert "MLFLOW_TRACKING_URI or pass --tracking-uri" in err
+    code, _, err = _main("list", "--tracking-uri", uri)
+    assert code == 1 and "cannot create files" in err and err.count("\n") == 1
+
+
 # --------------------------------------------------------------------------- in-process
 
 
@@ -190,3 +207,51 @@ def test_list_does_not_create_a_store(tmp_path) -> None:
     code, out, _ = _main("list")
     assert code == 0 and out == "no runs yet: mlflow.db does not exist\n"
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def _wait_for_running_run(uri: str, experiment: str, proc: subprocess.Popen,
+                          timeout: float = 90.0) -> str:
+    from mlflow import MlflowClient
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            exp = MlflowClient(uri).get_experiment_by_name(experiment)
+            runs = MlflowClient(uri).search_runs([exp.experiment_id]) if exp else []
+        except Exception:  # the CLI is still creating the store
+            runs = []
+        if runs and runs[0].info.status == "RUNNING" and runs[0].data.metrics:
+            return runs[0].info.run_id
+        time.sleep(0.3)
+    raise AssertionError("the run never showed up RUNNING")
+
+
+@pytest.mark.parametrize(("signame", "code"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_termination_signal_ends_the_run_killed(tracking_uri, experiment_name, tmp_path,
+                                                  signame, code) -> None:
+    """kill -TERM / -HUP: like Ctrl+C, the run ends KILLED with the signal named (issue 14)."""
+    from mlflow import MlflowClient
+
+    uri = tracking_uri
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("EXPERIMENTS_DEBUG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "experiments", "run", str(CONFIGS / "moons.toml"), "--quiet",
+         "--tracking-uri", uri, "--experiment", experiment_name,
+         "--set", "training.epochs=200000"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        run_id = _wait_for_running_run(uri, experiment_name, proc)
+        proc.send_signal(getattr(signal, signame))
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"stopped by {signame}; the run (if any) is marked KILLED"
+    run = MlflowClient(uri).get_run(run_id)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["stop_reason"] == f"interrupted ({signame})"
+    assert run.info.end_time is not None

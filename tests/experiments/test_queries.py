@@ -117,3 +117,34 @@ def test_boundary_is_none_for_datasets_that_are_not_2d(make_spec, experiment_nam
     result = train(make_spec("student_admissions", epochs=3), experiment=experiment_name,
                    log_model=False)
     assert queries.decision_boundary(result.run_id) is None
+
+
+def test_a_running_run_says_how_long_it_has_been_silent(tracking_uri, experiment_name) -> None:
+    """Issue 14: a run whose process died stays RUNNING; its silence tells it apart."""
+    from experiments.tracking import RunTracker
+
+    tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    logged_at = pd.Timestamp.now(tz="UTC").floor("s") + pd.Timedelta(minutes=1)
+    tracker.log_metrics({"train_loss": 1.0}, step=1,
+                        timestamp_ms=int(logged_at.timestamp() * 1000))
+    tracker.flush()
+    runs = queries.runs_frame(experiment_name)
+    assert runs["last_logged"].iloc[0] == logged_at
+    labels = queries.status_labels(runs, now=logged_at + pd.Timedelta(minutes=12))
+    assert labels.iloc[0] == "RUNNING · silent for 12 min"
+    assert queries.status_labels(runs, now=logged_at + pd.Timedelta(seconds=42)).iloc[0] == (
+        "RUNNING · silent for 42 s")
+    tracker.end()
+    ended = queries.runs_frame(experiment_name)
+    assert queries.status_labels(ended).tolist() == ["FINISHED"]
+
+
+def test_silence_counts_from_the_start_before_any_metric() -> None:
+    start = pd.Timestamp("2026-01-01 12:00", tz="UTC")
+    runs = pd.DataFrame({"status": ["RUNNING", "KILLED"], "start_time": [start, start],
+                         "last_logged": [pd.NaT, pd.NaT]})
+    now = start + pd.Timedelta(hours=5)
+    assert queries.status_labels(runs, now=now).tolist() == ["RUNNING · silent for 5 h",
+                                                             "KILLED"]
+    assert queries.silent_for(start, pd.NaT, now) == 5 * 3600
+    assert np.isnan(queries.silent_for(None, pd.NaT, now))

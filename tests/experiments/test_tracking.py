@@ -10,13 +10,17 @@ import pytest
 
 from experiments import TrackingError
 from experiments.tracking import (
+    MARKED_KILLED,
     MetricsLogger,
     RunTracker,
+    Terminated,
     absolute_sqlite_uri,
     check_tracking_uri,
+    mark_killed,
     redact_uri,
     resolve_tracking_uri,
     sqlite_path,
+    store_problem,
     ui_command,
 )
 
@@ -76,6 +80,40 @@ def test_sqlite_store_in_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(TrackingError, match="does not exist"):
         check_tracking_uri(f"sqlite:///{tmp_path / 'no' / 'such' / 'mlflow.db'}")
     check_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")  # a new file is fine
+
+
+@pytest.mark.parametrize("uri", ["sqlite:////sys/nncore-test-store.db",
+                                 "sqlite:////proc/nncore-test-store.db"])
+def test_a_sqlite_store_in_a_folder_that_takes_no_files_is_reported_at_once(uri) -> None:
+    """Issue 14: MLflow retried ``unable to open database file`` for ~100 s (root ignores
+    permission bits, so /sys and /proc stand for a folder nobody can write)."""
+    started = time.monotonic()
+    with pytest.raises(TrackingError) as err:
+        check_tracking_uri(uri)
+    assert time.monotonic() - started < 1
+    message = str(err.value)
+    assert message.startswith(f"Tracking store {uri}: cannot create files in folder ")
+    assert "\n" not in message and "MLFLOW_TRACKING_URI" in message
+    assert "--tracking-uri" not in message  # the CLI adds its flag, the dashboard does not
+
+
+def test_sqlite_store_that_is_not_a_file_or_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    assert "is not a file" in store_problem(f"sqlite:///{tmp_path / 'dir.db'}")
+    assert store_problem("sqlite:////sys/kernel/mm") is not None  # a folder, not a file
+    read_only = "sqlite:////sys/kernel/uevent_seqnum"  # exists; not even root may write it
+    assert "cannot be opened for reading and writing" in store_problem(read_only)
+    (tmp_path / "ok.db").write_bytes(b"")
+    assert store_problem(f"sqlite:///{tmp_path / 'ok.db'}") is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.db", "ok.db"]  # no probe left
+
+
+def test_store_problem_names_the_way_to_choose_another_store() -> None:
+    uri = f"http://127.0.0.1:{_closed_port()}"
+    problem = store_problem(uri, set_store="MLFLOW_TRACKING_URI or pass --tracking-uri")
+    assert problem is not None and problem.endswith(".")
+    assert "start it with `mlflow server --host 127.0.0.1 --port" in problem
+    assert "set MLFLOW_TRACKING_URI or pass --tracking-uri to a store that works" in problem
 
 
 def test_old_file_store_is_refused(monkeypatch) -> None:
@@ -199,6 +237,31 @@ def test_keyboard_interrupt_ends_the_run_killed(tracking_uri, experiment_name, c
     run = client.get_run(tracker.run_id)
     assert run.info.status == "KILLED"
     assert "interrupted" in run.data.tags["stop_reason"]
+
+
+@pytest.mark.parametrize(("signum", "name"), [(15, "SIGTERM"), (1, "SIGHUP")])
+def test_a_termination_signal_ends_the_run_killed_with_its_name(
+        tracking_uri, experiment_name, client, signum, name) -> None:
+    with pytest.raises(KeyboardInterrupt):  # noqa: SIM117
+        with RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri) as tracker:
+            raise Terminated(signum)
+    run = client.get_run(tracker.run_id)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["stop_reason"] == f"interrupted ({name})"
+
+
+def test_mark_killed_ends_a_running_run_by_hand(tracking_uri, experiment_name, client) -> None:
+    tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    tracker.log_metrics({"train_loss": 1.0}, step=1)
+    tracker.flush()  # then its process dies: the run stays RUNNING
+    assert client.get_run(tracker.run_id).info.status == "RUNNING"
+    mark_killed(tracker.run_id, tracking_uri)
+    run = client.get_run(tracker.run_id)
+    assert run.info.status == "KILLED" and run.info.end_time is not None
+    assert run.data.tags["stop_reason"] == MARKED_KILLED
+    assert run.data.tags["killed_by_hand"] == "true"
+    with pytest.raises(TrackingError, match="is KILLED, not RUNNING"):
+        mark_killed(tracker.run_id, tracking_uri)  # an ended run is left as it is
 
 
 def test_ending_twice_keeps_the_first_status(tracking_uri, experiment_name, client) -> None:
