@@ -91,6 +91,7 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
             "settings": train_link(params),
             "experiment": run["experiment"],
             "run": run["run_name"],
+            "open": "Run?run=" + urllib.parse.quote(str(run["run_id"])),
             "run id": run["run_id"],
         })
     return pd.DataFrame(rows)
@@ -127,10 +128,15 @@ else:
             "epochs": st.column_config.NumberColumn(format="%d"),
             "settings": st.column_config.LinkColumn("settings", display_text="open in Train"),
             "status": st.column_config.TextColumn(width="small"),
-            "run id": st.column_config.TextColumn(width="small"),
+            # The id links to the run's page; the first 8 characters tell runs apart
+            # (the whole id was cut off at the table's edge).
+            "open": st.column_config.LinkColumn(
+                "run id", display_text=r"Run\?run=(.{8})", width="small",
+                help="Opens this run's page: curves, model, predictions"),
         },
+        column_order=[c for c in table.columns if c != "run id"],
     )
     st.caption(f"{len(runs)} most recent runs of this store (newest first). "
-               "'open in Train' reopens a run's settings.")
+               "'open in Train' reopens a run's settings; a run id opens the run's page.")
 
 st.caption(f"nncore {nncore.__version__}")

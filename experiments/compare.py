@@ -369,13 +369,24 @@ def replicate_groups(runs: pd.DataFrame, seed_params: Sequence[str] = SEED_PARAM
     texts = runs[params].astype(object).map(lambda v: "<missing>" if _missing(v) else str(v))
     keys = texts.agg("\x1f".join, axis=1) if params else pd.Series("", index=runs.index)
     varying = differing_columns(runs.assign(_key=keys).drop_duplicates("_key"), params)
-    labels: dict[str, str] = {}
+    varying.sort(key=lambda c: c != "params.dataset.name")  # the dataset first
+    rows: dict[str, dict[str, Any]] = {}
     for key, row in zip(keys, runs[params].itertuples(index=False), strict=True):
-        if key in labels:
-            continue
-        values = dict(zip(params, row, strict=True))
-        parts = [f"{_short(c)}={_label_value(c, values[c])}" for c in varying]
-        labels[key] = ", ".join(parts) if parts else "all runs"
+        rows.setdefault(key, dict(zip(params, row, strict=True)))
+
+    def label(values: dict[str, Any], dash: bool) -> str:
+        # A param a run does not have (another dataset's) is left out, or "—" when
+        # leaving it out would give two groups the same label.
+        parts = [f"{_short(c)}={'—' if _missing(values[c]) else _label_value(c, values[c])}"
+                 for c in varying if dash or not _missing(values[c])]
+        if not parts and varying and not dash:
+            return label(values, True)
+        return ", ".join(parts) if parts else "all runs"
+
+    labels = {key: label(values, False) for key, values in rows.items()}
+    taken = pd.Series(list(labels.values())).value_counts()
+    labels = {key: text if taken[text] == 1 else label(rows[key], True)
+              for key, text in labels.items()}
     group = keys.map(labels)
     sizes = group.map(group.value_counts())
     return pd.DataFrame({"run_id": runs["run_id"].to_numpy(), "group": group.to_numpy(),
@@ -391,7 +402,7 @@ def _label_value(col: str, value: Any) -> str:
 
 
 def _short(col: str) -> str:
-    return col.split(".")[-1]
+    return "dataset" if col == "params.dataset.name" else col.split(".")[-1]
 
 
 def replicate_summary(values: pd.DataFrame, groups: pd.DataFrame,

@@ -149,6 +149,30 @@ class DatasetInfo:
     builder: Builder = field(repr=False)
     task: str | None = None
     two_dimensional: bool = False
+    #: For a dataset whose dimension is a parameter (blobs' ``n_features``): whether
+    #: these (complete) parameters give two plain coordinates.
+    two_dimensional_when: Callable[[Mapping[str, Any]], bool] | None = field(
+        default=None, repr=False)
+
+    def is_plane(self, params: Mapping[str, Any] | None = None) -> bool:
+        """Whether a run with these dataset parameters has two plain coordinates.
+
+        ``two_dimensional`` says it for every run of the dataset; otherwise
+        ``two_dimensional_when`` decides from the parameters (missing ones take their
+        defaults). Parameters it cannot read count as 2-D: look for a boundary anyway.
+
+        >>> get_dataset_info("blobs").is_plane({"n_features": 3})
+        False
+        >>> get_dataset_info("blobs").is_plane({"n_features": "2"})
+        True
+        """
+        if self.two_dimensional or self.two_dimensional_when is None:
+            return self.two_dimensional
+        given = {k: v for k, v in (params or {}).items() if not _is_missing(v)}
+        try:
+            return bool(self.two_dimensional_when({**self.defaults, **given}))
+        except (TypeError, ValueError, KeyError):
+            return True
 
     def param(self, name: str) -> Setting:
         """The parameter called ``name``; SpecError listing the allowed ones otherwise."""
@@ -181,6 +205,10 @@ class DatasetInfo:
 _REGISTRY: dict[str, DatasetInfo] = {}
 
 
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
 def register_dataset(
     name: str,
     *,
@@ -189,14 +217,20 @@ def register_dataset(
     params: tuple[Setting, ...] = (),
     task: str | None = None,
     two_dimensional: bool = False,
+    two_dimensional_when: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> Callable[[Builder], Builder]:
-    """Decorator registering a builder ``f(rng, seed, **params) -> RawData``."""
+    """Decorator registering a builder ``f(rng, seed, **params) -> RawData``.
+
+    ``two_dimensional``: every run has two plain coordinates (a plane to draw);
+    ``two_dimensional_when(params)``: only runs whose parameters say so.
+    """
 
     def decorate(builder: Builder) -> Builder:
         if name in _REGISTRY:
             raise ValueError(f"dataset {name!r} is already registered")
         _REGISTRY[name] = DatasetInfo(
-            name, description, source, params, builder, task, two_dimensional
+            name, description, source, params, builder, task, two_dimensional,
+            two_dimensional_when,
         )
         return builder
 
@@ -527,6 +561,7 @@ def _student_admissions(rng: np.random.Generator, seed: int, *, scaling: str) ->
         dataset_param("n_features", 2, int, "number of features", low=1, high=50),
         dataset_param("cluster_std", 1.0, float, "spread of each blob", low=0.01, high=10.0),
     ),
+    two_dimensional_when=lambda params: int(float(params["n_features"])) == 2,
 )
 def _blobs(
     rng: np.random.Generator, seed: int, *, n_samples: int, centers: int, n_features: int,

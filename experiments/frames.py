@@ -43,6 +43,7 @@ __all__ = [
     "parallel_frame",
     "thin",
     "thin_positions",
+    "top_weights",
     "weights_frame",
 ]
 
@@ -354,6 +355,57 @@ def weights_frame(model: Any, feature_names: Sequence[str] | None = None) -> pd.
             for c in range(n_out):
                 rows.append((name, i, inputs[r], f"unit {c + 1}", float(W[r, c])))
     return pd.DataFrame(rows, columns=["layer", "layer_index", "input", "unit", "weight"])
+
+
+def top_weights(frame: pd.DataFrame, *, max_inputs: int = 30, max_units: int = 30
+                ) -> tuple[pd.DataFrame, list[str]]:
+    """Each layer cut to the inputs and units with the largest weights, when it is big.
+
+    A heatmap of 2,000 inputs has rows a fraction of a pixel high and no labels; the
+    inputs (then the units) whose largest ``|weight|`` is largest are the ones worth
+    reading.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        From :func:`weights_frame`.
+    max_inputs, max_units : int
+        Most inputs (rows) and units (columns) kept per layer.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The kept rows, in their original order, and one sentence per layer that was
+        cut, for a caption (empty when nothing was).
+
+    >>> import numpy as np
+    >>> W = np.zeros((100, 2)); W[7, 0] = -3.0; W[42, 1] = 2.0
+    >>> model = type("M", (), {"layers": [type("L", (), {"W": W})()]})()
+    >>> kept, notes = top_weights(weights_frame(model), max_inputs=2)
+    >>> sorted(kept["input"].unique()), notes
+    (['x43', 'x8'], ['layer 1: the 2 of its 100 inputs with the largest |weight| are shown.'])
+    """
+    parts, notes = [], []
+    for _, part in frame.groupby("layer_index", sort=True):
+        size = part.assign(size=part["weight"].abs())
+        inputs = list(dict.fromkeys(part["input"]))
+        units = list(dict.fromkeys(part["unit"]))
+        cut = []
+        if len(inputs) > max_inputs:
+            keep = size.groupby("input")["size"].max().nlargest(max_inputs).index
+            part = part[part["input"].isin(keep)]
+            size = size[size["input"].isin(keep)]
+            cut.append(f"{max_inputs} of its {len(inputs):,} inputs")
+        if len(units) > max_units:
+            keep = size.groupby("unit")["size"].max().nlargest(max_units).index
+            part = part[part["unit"].isin(keep)]
+            cut.append(f"{max_units} of its {len(units):,} units")
+        if cut:
+            name = str(part["layer"].iloc[0]).split(":")[0]
+            notes.append(f"{name}: the {' and '.join(cut)} with the largest |weight| are shown.")
+        parts.append(part)
+    kept = pd.concat(parts) if parts else frame
+    return kept, notes
 
 
 # --------------------------------------------------------------------------- settings

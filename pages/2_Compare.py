@@ -66,14 +66,21 @@ def comparison_table(runs: pd.DataFrame, only_differences: bool) -> pd.DataFrame
     return compare.comparison_table(runs, only_differences=only_differences)
 
 
-def _plane_dataset(name: Any) -> bool:
-    """Whether runs on this dataset may have a decision-boundary grid (2-D, or unknown)."""
+def _plane_run(run: pd.Series) -> bool:
+    """Whether this run may have a decision-boundary grid: 2-D by its own dataset params.
+
+    Blobs have as many features as ``dataset.n_features`` says, so the dataset's name
+    alone does not tell (unknown datasets and CSVs: look anyway).
+    """
     from experiments.datasets import get_dataset_info
 
     try:
-        return bool(get_dataset_info(str(name)).two_dimensional)
+        info = get_dataset_info(str(run.get("dataset")))
     except Exception:  # a CSV or a dataset this version does not know: look anyway
         return True
+    prefix = "params.dataset."
+    return info.is_plane({k[len(prefix):]: v for k, v in run.items()
+                          if isinstance(k, str) and k.startswith(prefix)})
 
 
 def export_buttons(chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin], name: str,
@@ -182,6 +189,18 @@ with st.container(border=True):
                   help="MLflow's search syntax, applied in the store "
                        "(https://mlflow.org/docs/latest/search-runs.html).")
 
+if runs.empty:  # a filter MLflow refused (said above) or one no run matches
+    if not filter_error:
+        st.info("No run matches the MLflow filter. Change or clear it to see runs.")
+    st.stop()
+unknown = [r for r in ss.get(cs.RUNS, []) if r not in set(runs["run_id"])]
+if unknown:  # ids from a link: a typo, another store, or runs deleted since
+    where = " or the MLflow filter leaves out" if ss.get(cs.MLFLOW_FILTER) else ""
+    st.warning(f"Not compared: {', '.join(unknown)}: "
+               f"{'this run is' if len(unknown) == 1 else 'these runs are'} not in this "
+               f"store{where}.", icon=":material/warning:")
+    ss[cs.RUNS] = [r for r in ss[cs.RUNS] if r not in unknown]
+
 dates = ss.get(cs.DATES) or ()
 metric_col = ss[cs.METRIC_FILTER] if ss[cs.METRIC_FILTER] != "(none)" else None
 shown = compare.filter_runs(
@@ -238,7 +257,7 @@ with c3:
 
 # --------------------------------------------------------------------------- compared runs
 options = list(dict.fromkeys([*shown["run_id"], *ss.get(cs.RUNS, [])]))
-ss[cs.RUNS] = [r for r in ss.get(cs.RUNS, []) if r in runs["run_id"].tolist() or r in options]
+ss[cs.RUNS] = [r for r in ss.get(cs.RUNS, []) if r in set(runs["run_id"])]
 st.multiselect("Compared runs", options, key=cs.RUNS,
                format_func=lambda r: labels.get(r, r),
                placeholder=f"none picked: comparing the {DEFAULT_COMPARED} most recent runs "
@@ -431,7 +450,7 @@ st.subheader("Decisions", anchor=False)
 boundaries: list[tuple[str, alt.TopLevelMixin]] = []
 matrices: list[tuple[str, alt.TopLevelMixin]] = []
 for _, run in panel_runs.iterrows():
-    if not _plane_dataset(run.get("dataset")):
+    if not _plane_run(run):
         continue  # no boundary grid to look for (listing artifacts costs ~12 ms a run)
     title = labels.get(run["run_id"], run["run_id"])
     grid = None
@@ -450,7 +469,7 @@ if boundaries:
                    "decision_boundaries", "cmp_exp_boundaries")
 else:
     st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
-               "spiral, blobs).")
+               "spiral, and blobs with two features).")
 if st.toggle("Confusion matrices (loads each model)", key="cmp_confusion"):
     for _, run in panel_runs.iterrows():
         try:

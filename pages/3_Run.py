@@ -10,7 +10,7 @@ import streamlit as st
 from experiments import ExperimentError, RunFailed, predict_frame, queries, train
 from experiments.compare import run_confusion
 from experiments.export import training_script, weights_archive
-from experiments.frames import history_frame, metric_title, weights_frame
+from experiments.frames import history_frame, metric_title, top_weights, weights_frame
 from experiments.tracking import mark_killed, redact_uri
 from ui import compare_state as cs
 from ui import data, sidebar, state
@@ -35,6 +35,9 @@ def run_model(uri: str, run_id: str) -> tuple[Any, Any]:
     """A run's model and preprocessing (an ended run never changes)."""
     return queries.load_run_model(run_id, tracking_uri=uri)
 
+
+#: Most raw input columns the Predict tab makes a form of (one field each).
+MAX_FORM_INPUTS = 60
 
 st.title("Run")
 try:
@@ -208,8 +211,8 @@ with model_tab:
         elif model is not None and dataset is not None and dataset.task != "regression":
             conf = run_confusion(run_id, tracking_uri=tracking_uri)
             if conf is not None:
-                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"),
-                                width="content")
+                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)",
+                                                 fit_width=True), width="stretch")
         else:
             st.caption("No decision boundary: the dataset is not two-dimensional.")
     with right:
@@ -217,19 +220,26 @@ with model_tab:
                 dataset.task != "regression":
             conf = run_confusion(run_id, tracking_uri=tracking_uri)
             if conf is not None:
-                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)"),
-                                width="content")
+                st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)",
+                                                 fit_width=True), width="stretch")
     st.markdown("**Weights**")
     if model is not None:
         names = dataset.feature_names if dataset is not None else None
-        st.altair_chart(weight_heatmaps(weights_frame(model, names)), width="content")
-        st.caption("Rows are inputs, columns units; red positive, blue negative.")
+        weights, cut = top_weights(weights_frame(model, names))
+        st.altair_chart(weight_heatmaps(weights), width="content")
+        st.caption(" ".join(["Rows are inputs, columns units; red positive, blue negative.",
+                             *cut]))
     else:
         st.info(f"This run has no saved weights ({model_error}).")
 
 with predict_tab:
     if model is None or preprocessor is None:
         st.info("This run has no saved model to predict with.")
+    elif len(preprocessor.to_dict()["columns"]) > MAX_FORM_INPUTS:
+        st.info(f"This model reads {len(preprocessor.to_dict()['columns']):,} columns: too many "
+                "to type in. Predict a table from Python: `model, prep = experiments.queries."
+                f"load_run_model('{run_id}')`, then `experiments.predict_frame(model, prep, "
+                "frame)`.")
     else:
         admissions = spec.dataset.name == "student_admissions"
         st.markdown("**Try an applicant**" if admissions else "**Predict one example**")

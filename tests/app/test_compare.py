@@ -139,3 +139,58 @@ def test_runs_without_final_metrics(app, store):
     assert any(s.value.startswith("Runs · 2 of 2") for s in at.subheader)
     assert _specs(at)  # the learning curves at least
     assert any("no final results" in i.value for i in at.info)
+
+
+def test_unknown_run_ids_in_the_url_are_named_once_and_skipped(app, runs):
+    """``?runs=doesnotexist`` once raised a KeyError; now one warning names the id."""
+    at = _open(app, {"runs": f"doesnotexist,{runs[1]}"})
+    warnings = [w.value for w in at.warning if "doesnotexist" in w.value]
+    assert len(warnings) == 1
+    assert list(at.session_state[cs.RUNS]) == [runs[1]]
+    assert _specs(at)
+    only_unknown = _open(app.run(), {"runs": "doesnotexist"})
+    assert not only_unknown.exception
+
+
+def test_a_bad_mlflow_filter_in_the_url_is_one_clear_message(app, runs):
+    """A filter MLflow cannot parse: the error, the filter box to fix it, no traceback."""
+    at = _open(app, {"filter": "params.`training.learning_rate` =="})
+    assert not at.exception
+    assert any("MLflow filter could not be used" in e.value for e in at.error)
+    assert at.text_input(key=cs.MLFLOW_FILTER).value.startswith("params.")
+    at.text_input(key=cs.MLFLOW_FILTER).set_value("").run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Runs · 4 of 4") for s in at.subheader)
+
+
+def _blobs_spec(seed: int, n_features: int = 2) -> RunSpec:
+    return RunSpec.from_dict({
+        "dataset": {"name": "blobs", "n_samples": 60, "n_features": n_features},
+        "model": {"hidden": [4], "activation": "tanh"},
+        "training": {"optimizer": "adam", "learning_rate": 0.05, "epochs": 4,
+                     "batch_size": 16, "seed": seed}})
+
+
+def test_blobs_boundaries_are_drawn_when_the_run_has_two_features(app, store):
+    """Blobs may have any number of features: 2-D-ness is the run's, not the dataset's."""
+    flat = [train(_blobs_spec(s), tracking_uri=store, experiment="cmp", log_model=False).run_id
+            for s in (0, 1)]
+    wide = train(_blobs_spec(0, 3), tracking_uri=store, experiment="cmp",
+                 log_model=False).run_id
+    at = _open(app, {"runs": ",".join([*flat, wide])})
+    panels = [s for s in _specs(at) if [ly["mark"]["type"] for ly in s.get("layer", [])]
+              == ["rect", "point"]]
+    assert sorted(p["title"].rsplit(" · ", 1)[1] for p in panels) == sorted(r[:6] for r in flat)
+
+
+def test_replicate_groups_of_two_datasets_show_no_nan(app, store):
+    """Params one dataset has and the other lacks are left out of the group labels."""
+    ids = [train(_blobs_spec(s), tracking_uri=store, experiment="cmp", log_model=False).run_id
+           for s in (0, 1)]
+    ids += [train(_spec(0.1, s, "moons"), tracking_uri=store, experiment="cmp",
+                  log_model=False).run_id for s in (0, 1)]
+    at = _open(app, {"runs": ",".join(ids)})
+    summary = next(d.value for d in at.dataframe if "group" in d.value.columns)
+    assert len(summary) == 2
+    assert not any("nan" in g or "—" in g for g in summary["group"]), summary["group"].tolist()
+    assert any("blobs" in g for g in summary["group"])

@@ -135,3 +135,27 @@ def test_two_d_runs_draw_their_decision_boundary(app, store, tmp_path):
                   == ["rect", "point"]]
     assert boundary["layer"][0]["encoding"]["color"]["field"] == "value"
     assert boundary["layer"][1]["encoding"]["fill"]["field"] == "t"
+
+
+def test_a_wide_input_shows_the_strongest_weights_and_says_so(app, store, tmp_path):
+    """2,000 inputs made a heatmap of unreadable sub-pixel rows (issue 14)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2000))
+    path = tmp_path / "wide.csv"
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(2000)])
+    frame["y"] = (X[:, 0] > 0).astype(int)
+    frame.to_csv(path, index=False)
+    wide = train(RunSpec.from_dict({"dataset": {"name": "csv", "path": str(path),
+                                                "target": "y"},
+                                    "model": {"hidden": [4]}, "training": {"epochs": 2}}),
+                 tracking_uri=store, experiment="run-page", log_model=True).run_id
+    at = _open(app, wide)
+    heatmaps = [c for c in at.get("vega_lite_chart")
+                if "hconcat" in json.loads(c.proto.spec)]
+    assert len(heatmaps) == 1
+    first = next(iter(_frames(heatmaps[0]).values()))
+    layer1 = first[first["layer_index"] == 0]
+    assert 0 < layer1["input"].nunique() <= 30
+    assert any("30 of its 2,000 inputs" in c.value for c in at.caption)

@@ -176,3 +176,22 @@ def test_run_labels_are_unique():
     labels = compare.run_labels(_runs())
     assert len(set(labels.values())) == 5
     assert labels["r0"].startswith("run-0")
+
+
+def test_replicate_group_labels_leave_out_params_a_run_does_not_have():
+    """Runs on two datasets: one dataset's params are missing (NaN) for the other's runs."""
+    runs = pd.DataFrame({
+        "run_id": ["m0", "m1", "b0", "b1"],
+        "params.dataset.name": ["moons", "moons", "blobs", "blobs"],
+        "params.dataset.noise": ["0.2", "0.2", None, None],
+        "params.dataset.centers": [np.nan, np.nan, "3", "3"],
+        "params.training.seed": ["0", "1", "0", "1"],
+    })
+    groups = compare.replicate_groups(compare.typed_params(runs))
+    labels = dict(zip(groups["run_id"], groups["group"], strict=True))
+    assert labels["m0"] == labels["m1"] == "dataset=moons, noise=0.2"
+    assert labels["b0"] == labels["b1"] == "dataset=blobs, centers=3"
+    # When leaving a missing param out would merge two labels, it reads "—".
+    twins = pd.DataFrame({"run_id": ["a", "b"], "params.dataset.noise": ["0.2", None],
+                          "params.training.seed": ["0", "0"]})
+    assert compare.replicate_groups(twins)["group"].tolist() == ["noise=0.2", "noise=—"]

@@ -243,3 +243,22 @@ def test_is_numeric_leaves_booleans_out():
     assert is_numeric(pd.array([1, None], dtype="Int64"))
     assert not is_numeric(pd.Series([True, False]))
     assert not is_numeric(pd.Series(["8x8"]))
+
+
+def test_top_weights_keeps_the_largest_inputs_and_units_of_a_big_layer():
+    import nncore
+    from experiments.frames import top_weights
+
+    model = nncore.Sequential([nncore.Dense(2000, 40, "relu"), nncore.Dense(40, 1, "sigmoid")],
+                              seed=0)
+    model.layers[0].W[1234, 5] = 50.0
+    frame, notes = top_weights(weights_frame(model), max_inputs=30, max_units=30)
+    first = frame[frame["layer_index"] == 0]
+    assert first["input"].nunique() == 30 and first["unit"].nunique() == 30
+    assert "x1235" in set(first["input"]) and "unit 6" in set(first["unit"])
+    assert len(frame[frame["layer_index"] == 1]) == 30  # 40 inputs: cut too, 1 unit: whole
+    assert notes == ["layer 1: the 30 of its 2,000 inputs and 30 of its 40 units with the "
+                     "largest |weight| are shown.",
+                     "layer 2: the 30 of its 40 inputs with the largest |weight| are shown."]
+    whole, none = top_weights(weights_frame(model), max_inputs=5000, max_units=5000)
+    assert len(whole) == 2000 * 40 + 40 and none == []

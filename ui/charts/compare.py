@@ -166,7 +166,8 @@ def bands_chart(
     zoom = alt.selection_interval(name="band_zoom", bind="scales", encodings=["x"])
     color = alt.Color("group:N", title="settings (replicates pooled)", sort=groups,
                       scale=alt.Scale(scheme=RUN_SCHEME),
-                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=360))
+                      legend=alt.Legend(orient="bottom", columns=1,
+                                        labelLimit=alt.ExprRef(expr="max(width - 24, 80)")))
     x_enc = alt.X(f"{x}:Q", title=X_TITLES.get(x, x), axis=alt.Axis(format="d"))
     scale = alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False)
     base = alt.Chart(data).encode(x=x_enc, color=color)
@@ -240,36 +241,41 @@ def replicate_chart(summary: pd.DataFrame, metric: str, *, height: int | None = 
     metric : str
         The metric.
     height : int, optional
-        Plot height; default 30 px per group.
+        Plot height; default 44 px per group.
 
     Returns
     -------
     alt.LayerChart
         ``rule`` whiskers (mean - std to mean + std), ``point`` means, best first, and
-        the number of runs of each group as ``text``.
+        above each whisker its group and number of runs as ``text`` (no y axis: the
+        labels use the chart's whole width, the plot too).
     """
     mean, std = f"{metric}_mean", f"{metric}_std"
     data = summary[["group", "n", mean, std]].copy()
     data["lower"] = data[mean] - data[std]
     data["upper"] = data[mean] + data[std]
     data = data.sort_values(mean, ascending=lower_is_better(metric))
+    data["caption"] = data["group"] + " · " + data["n"].astype(str) + " runs"
     order = data["group"].tolist()
+    # Each group's label is written above its whisker, across the whole width: as axis
+    # labels, long labels ("dataset=moons, noise=0.2, …") left no room for the plot.
     base = alt.Chart(data).encode(
-        y=alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("group:N", sort=order, title=None, axis=None,
+                scale=alt.Scale(paddingOuter=0.7)),
         tooltip=[alt.Tooltip("group:N"), alt.Tooltip("n:Q", title="runs"),
                  alt.Tooltip(f"{mean}:Q", title="mean", format=".4f"),
                  alt.Tooltip(f"{std}:Q", title="std", format=".4f")],
     )
     whiskers = base.mark_rule(strokeWidth=2, color="#4c78a8").encode(
-        x=alt.X("lower:Q", title=f"{metric_title(metric)} (mean ± std)",
+        x=alt.X("lower:Q", title=[metric_title(metric), "mean ± std across seeds"],
                 scale=alt.Scale(zero=False)),
         x2="upper:Q")
     points = base.mark_point(filled=True, size=80, color="#4c78a8").encode(x=f"{mean}:Q")
-    counts = base.transform_calculate(runs="'n = ' + datum.n").mark_text(
-        align="left", dx=8, dy=-9, fontSize=10, color="#555").encode(x=f"{mean}:Q",
-                                                                     text="runs:N")
-    return alt.layer(whiskers, points, counts).properties(
-        height=height or max(80, 30 * len(data)), autosize=FIT_WIDTH)
+    captions = base.mark_text(align="left", baseline="bottom", dy=-7, fontSize=11,
+                              color="#444", limit=alt.ExprRef(expr="width")).encode(
+        x=alt.value(0), text="caption:N")
+    return alt.layer(whiskers, points, captions).properties(
+        height=height or max(90, 44 * len(data)), autosize=FIT_WIDTH)
 
 
 # --------------------------------------------------------------------------- small multiples

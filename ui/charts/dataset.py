@@ -10,7 +10,7 @@ import pandas as pd
 
 from ui.charts.style import FIT_WIDTH, class_scale
 
-__all__ = ["class_balance", "data_scatter", "histogram_grid", "scatter_matrix"]
+__all__ = ["class_balance", "data_scatter", "histogram", "histogram_grid", "scatter_matrix"]
 
 
 def _domain(frame: pd.DataFrame, column: str, classes: Sequence[str] | None) -> list[str]:
@@ -115,6 +115,47 @@ def class_balance(frame: pd.DataFrame, label: str = "label", *,
     return alt.Chart(counts).mark_bar().encode(**enc).properties(
         height=height or max(56, 28 * len(domain)), autosize=FIT_WIDTH
     )
+
+
+def histogram(frame: pd.DataFrame, column: str, color: str | None = "label", *,
+              classes: Sequence[str] | None = None, bins: int = 20, height: int = 110
+              ) -> alt.Chart:
+    """One numeric column's histogram, stacked by class, as wide as its container.
+
+    For a page that lays histograms out in its own columns: a grid of fixed-width
+    panels (:func:`histogram_grid`) is cut off when the page is narrower than it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per example.
+    column : str
+        The numeric column.
+    color : str, optional
+        Class column to stack by (None for plain bars).
+    classes : sequence of str, optional
+        Class order (colours match :func:`data_scatter`).
+    bins : int
+        Most bins.
+    height : int
+        Height of the plot in pixels.
+
+    Returns
+    -------
+    alt.Chart
+        Binned bars, the width of the container (``FIT_WIDTH``).
+    """
+    keep = [column] + ([color] if color and color != column else [])
+    enc: dict[str, Any] = {
+        "x": alt.X(f"{column}:Q", bin=alt.Bin(maxbins=bins), title=column),
+        "y": alt.Y("count():Q", title="rows", stack=True),
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N",
+                                 scale=class_scale(_domain(frame, color, classes)),
+                                 legend=alt.Legend(orient="top", title=None))
+    return (alt.Chart(frame[keep]).mark_bar(opacity=0.85).encode(**enc)
+            .properties(height=height, autosize=FIT_WIDTH))
 
 
 def histogram_grid(frame: pd.DataFrame, columns: Sequence[str], color: str | None = "label",

@@ -34,8 +34,11 @@ def confusion_matrix(frame: pd.DataFrame, *, title: str = "confusion matrix",
     """
     order = list(dict.fromkeys(frame["actual"]))
     base = alt.Chart(frame).encode(
+        # Class names wrap at their spaces ("upper moon" on two lines): side by side
+        # on one line, neighbours ran together.
         x=alt.X("predicted:N", sort=order, title="predicted",
-                axis=alt.Axis(labelAngle=0, labelLimit=max(40, size // max(1, len(order))))),
+                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')",
+                              labelLimit=max(60, size // max(1, len(order))))),
         y=alt.Y("actual:N", sort=order, title="actual"),
     )
     cells = base.mark_rect(stroke="white").encode(

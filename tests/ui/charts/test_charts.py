@@ -136,3 +136,12 @@ def test_weight_heatmaps_one_panel_per_layer_on_one_centred_scale():
     assert spec["hconcat"][0]["encoding"]["color"]["scale"]["domain"] == pytest.approx(
         [-limit, limit])
     assert spec["resolve"]["scale"]["color"] == "shared"
+
+
+def test_confusion_matrix_wraps_class_names_at_spaces():
+    """Side by side on one line, "upper moon" and "lower moon" ran together (issue 14)."""
+    frame = confusion_frame([0, 1, 1], [0, 1, 0], ["upper moon", "lower moon"])
+    for chart in (confusion_matrix(frame, size=180), confusion_matrix(frame, fit_width=True)):
+        axis = chart.to_dict()["layer"][0]["encoding"]["x"]["axis"]
+        assert axis["labelExpr"] == "split(datum.label, ' ')"
+        assert axis["labelAngle"] == 0

@@ -233,3 +233,17 @@ def test_chart_image_png_and_svg_offline():
     with pytest.raises(ValueError, match="fmt"):
         chart_image(chart, "gif")  # type: ignore[arg-type]
 
+
+
+def test_replicate_chart_writes_long_group_labels_above_the_whiskers():
+    """Long labels as y-axis labels squeezed the plot and cut its title (issue 14)."""
+    long = "dataset=blobs, centers=3, cluster_std=1.5, n_features=2, activation=relu"
+    summary = pd.DataFrame({"group": [long, "dataset=moons, noise=0.2"], "n": [3, 2],
+                            "val_loss_mean": [0.2, 0.4], "val_loss_std": [0.05, 0.1]})
+    spec = replicate_chart(summary, "val_loss").to_dict()
+    rule, _point, text = spec["layer"]
+    assert rule["encoding"]["y"]["axis"] is None
+    assert rule["encoding"]["x"]["title"] == ["validation loss", "mean ± std across seeds"]
+    assert text["mark"]["type"] == "text" and text["encoding"]["x"] == {"value": 0}
+    assert {r["caption"] for r in _data(spec)} == {f"{long} · 3 runs",
+                                                  "dataset=moons, noise=0.2 · 2 runs"}

@@ -1,0 +1,27 @@
+"""The Home page's runs table links every run to its own page (issue 14)."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from experiments import RunSpec, train
+from tests.app.conftest import DASHBOARD
+
+
+def test_each_run_id_links_to_the_run_page(store):
+    spec = RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 40},
+                              "model": {"hidden": [4]}, "training": {"epochs": 3}})
+    result = train(spec, source="test", log_model=False)
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert not at.exception
+    frame = at.dataframe[0]
+    assert frame.value.iloc[0]["open"] == f"Run?run={result.run_id}"
+    config = json.loads(frame.proto.columns)
+    assert config["open"]["type_config"]["type"] == "link"
+    assert config["open"]["label"] == "run id"
+    # The link shows the id's first 8 characters; the whole id (cut off at the table's
+    # edge) is in the link and on the run's page, not in a column of its own.
+    assert config["open"]["type_config"]["display_text"] == r"Run\?run=(.{8})"
+    assert "run id" not in list(frame.proto.column_order)
