@@ -12,13 +12,13 @@ import streamlit as st
 import nncore
 from experiments import DataError, SpecError, build_model
 from experiments.datasets import Dataset, list_datasets
-from experiments.frames import confusion_frame, history_frame, weights_frame
+from experiments.frames import confusion_frame, history_frame, top_weights, weights_frame
 from experiments.runner import output_activation
 from experiments.settings import SETTINGS, dataset_settings
 from ui import data, keys, sidebar, state
 from ui import setting_widgets as widgets
 from ui.charts.boundary import boundary_chart
-from ui.charts.dataset import class_balance, data_scatter, histogram_grid, scatter_matrix
+from ui.charts.dataset import class_balance, data_scatter, histogram, scatter_matrix
 from ui.charts.model import confusion_matrix, weight_heatmaps
 from ui.charts.training import learning_curves
 from ui.live import TrainingJob, live_interval
@@ -311,6 +311,20 @@ def curves_metric(task: str) -> str:
     return "rmse" if task == "regression" else "accuracy"
 
 
+def curves_row(frame: pd.DataFrame, task: str, *, height: int) -> None:
+    """The loss and the task's metric side by side; one chart uses the whole width.
+
+    A perceptron logs no loss (its rule needs none): its accuracy then takes the row
+    instead of leaving an empty half.
+    """
+    if frame.empty:
+        return
+    present = set(frame["metric"])
+    metrics = [m for m in ("loss", curves_metric(task)) if m in present]
+    for col, metric in zip(st.columns(len(metrics)) if metrics else [], metrics, strict=True):
+        col.altair_chart(learning_curves(frame, metric, height=height), width="stretch")
+
+
 def live_view(job: TrainingJob) -> None:
     """Progress, Stop, live curves and boundary; redrawn on a timer while training.
 
@@ -330,11 +344,7 @@ def live_view(job: TrainingJob) -> None:
         stop.button("Stop", key=keys.STOP, on_click=job.request_stop, icon=":material/stop:",
                     width="stretch", disabled=job.stopping)
         frame = history_frame(job.recent_records(max_points=300))
-        left, right = st.columns(2)
-        if len(frame):
-            left.altair_chart(learning_curves(frame, "loss", height=200), width="stretch")
-            right.altair_chart(learning_curves(frame, curves_metric(job.dataset.task),
-                                               height=200), width="stretch")
+        curves_row(frame, job.dataset.task, height=200)
         grid = job.grid
         if grid is not None:
             st.altair_chart(boundary_chart(grid, job.dataset,
@@ -410,16 +420,11 @@ def results_view(job: TrainingJob) -> None:
         cols[1].metric("Accuracy (train)", f"{m.get('train_accuracy', float('nan')):.1%}")
     if "val_loss" in m:
         cols[2].metric("Loss (val.)", f"{m['val_loss']:.4f}")
-    cols[3].metric("Epochs", f"{epochs:,}",
+    cols[3 if "val_loss" in m else 2].metric("Epochs", f"{epochs:,}",  # no gap (perceptron)
                    help=f"best epoch {int(m['best_epoch'])}" if "best_epoch" in m else None)
 
     frame = history_frame(result.history.records())
-    if len(frame):
-        left, right = st.columns(2)
-        if (frame["metric"] == "loss").any():
-            left.altair_chart(learning_curves(frame, "loss", height=220), width="stretch")
-        right.altair_chart(learning_curves(frame, curves_metric(dataset.task), height=220),
-                           width="stretch")
+    curves_row(frame, dataset.task, height=220)
     model = result.model
     if dataset.is_2d:
         from experiments import decision_grid
@@ -433,10 +438,10 @@ def results_view(job: TrainingJob) -> None:
         st.altair_chart(confusion_matrix(conf, title="confusion matrix (validation)",
                                          size=size), width="content")
     st.markdown("**What the network learned**")
-    st.caption("Each layer's weights: rows are inputs, columns are units; red makes a unit "
-               "fire more, blue less.")
-    st.altair_chart(weight_heatmaps(weights_frame(model, dataset.feature_names)),
-                    width="content")
+    weights, cut = top_weights(weights_frame(model, dataset.feature_names))
+    st.caption(" ".join(["Each layer's weights: rows are inputs, columns are units; red makes "
+                         "a unit fire more, blue less.", *cut]))
+    st.altair_chart(weight_heatmaps(weights), width="content")
     with st.container(border=True):
         st.markdown("**This run in MLflow**")
         if result.run_id:
@@ -462,10 +467,12 @@ def preview(dataset: Dataset) -> None:
     else:
         numeric = [c for c in dataset.raw_feature_names
                    if pd.api.types.is_numeric_dtype(frame[c])][:12]
-        if numeric:
-            st.altair_chart(histogram_grid(frame, numeric, color if classes else None,
-                                           classes=classes, width=125),
-                            width="content")
+        # Two histograms a row, each as wide as its column: three fixed-width panels
+        # were wider than this half of the page and the third was cut off.
+        for start in range(0, len(numeric), 2):
+            for col, name in zip(st.columns(2), numeric[start:start + 2], strict=False):
+                col.altair_chart(histogram(frame, name, color if classes else None,
+                                           classes=classes), width="stretch")
         if 2 <= len(numeric) <= 5:
             with st.expander("Scatter matrix"):
                 st.altair_chart(scatter_matrix(frame, numeric, color if classes else None,
