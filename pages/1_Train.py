@@ -21,7 +21,7 @@ from ui.charts.boundary import boundary_chart
 from ui.charts.dataset import class_balance, data_scatter, histogram, scatter_matrix
 from ui.charts.model import confusion_matrix, weight_heatmaps
 from ui.charts.training import learning_curves
-from ui.live import TrainingJob, live_interval
+from ui.live import TrainingJob, find_job, live_interval
 
 st.set_page_config(page_title="Train · nncore", page_icon="🧠", layout="wide")
 ss = st.session_state
@@ -32,10 +32,25 @@ ss = st.session_state
 # their value=/index=, so even the first frame the browser draws shows the right value.
 if keys.SAVED_FORM not in ss:
     query = st.query_params.to_dict()
+    token = query.pop(keys.JOB_PARAM, None)
     values, url_errors = (state.form_from_query(query) if query
                           else (state.form_values(state.DEFAULT_SPEC), []))
     ss[keys.SAVED_FORM] = values
     ss[keys.URL_ERRORS] = url_errors
+    if token is not None and keys.JOB not in ss:
+        # A reload (or the link) of a page that was watching a run: watch it again.
+        watched = find_job(token)
+        if watched is None:
+            ss[keys.NOTICE] = ("The run this page was watching is no longer held by the "
+                               "server (it was restarted); the Compare and Run pages show "
+                               "how it ended.")
+        elif watched.running:
+            from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+            ctx = get_script_run_ctx()
+            ss[keys.JOB] = watched.attach(ctx.session_id if ctx else None)
+        else:
+            ss[keys.OUTCOME] = watched
 form: dict[str, Any] = ss[keys.SAVED_FORM]
 
 
@@ -75,6 +90,8 @@ st.caption("Pick data and an architecture on the left, press **Train**, and watc
            "network learn on the right. Every run is recorded in MLflow.")
 for message in ss.pop(keys.URL_ERRORS, []):  # shown once, when the link is opened
     st.warning(f"The link had a setting that could not be used and was skipped: {message}")
+if keys.NOTICE in ss and keys.JOB not in ss and keys.OUTCOME not in ss:
+    st.info(ss.pop(keys.NOTICE), icon=":material/history:")
 
 controls, view = st.columns([0.9, 1.3], gap="large")
 
@@ -286,6 +303,8 @@ form.update({k: ss[k] for k in ss if isinstance(k, str)
              and k.startswith(("ds.", "units.", "activation."))})
 if spec is not None:
     query = state.query_from_spec(spec)
+    if job is not None:
+        query[keys.JOB_PARAM] = job.token  # a reload reattaches to the running job
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
 

@@ -246,3 +246,74 @@ def test_uploaded_csv_with_a_target_picker_trains_a_regression(app, store):
     assert any(m.label == "RMSE (val.)" for m in at.metric)
     [run] = _runs(store)
     assert run.info.status == "FINISHED" and run.data.tags["task"] == "regression"
+
+
+def test_switching_datasets_keeps_auto_choices_valid(app):
+    """Issue 14, 1: blobs -> moons (or -> admissions) left "auto (softmax)" as a value."""
+    at = open_train(app)
+    for name in ("blobs", "moons", "blobs", "student_admissions"):
+        at.selectbox(key=keys.DATASET).set_value(name).run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        assert at.selectbox(key=keys.OUTPUT).value == "auto"
+        assert at.selectbox(key=keys.LOSS).value == "auto"
+        assert not at.button(key=keys.TRAIN).disabled
+
+
+@pytest.mark.parametrize(("key", "typed", "message"), [
+    (keys.LEARNING_RATE, 0.0, "training.learning_rate = 0.0: must be a finite number in (0, inf)"),
+    (keys.EPOCHS, 0, "training.epochs = 0: must be a whole number >= 1"),
+    (keys.units(0), 0, "model.hidden[0] = 0: must be a whole number >= 1"),
+])
+def test_a_typed_value_out_of_range_is_refused_in_words(app, key, typed, message):
+    """Issue 14, 7: the widget takes what is typed, the spec says why it cannot train."""
+    at = open_train(app)
+    at.number_input(key=key).set_value(typed).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key=key).value == typed           # shown as typed, not reverted
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert at.button(key=keys.TRAIN).disabled
+
+
+def test_a_large_typed_value_is_the_one_trained(app):
+    at = open_train(app)
+    at.number_input(key=keys.LEARNING_RATE).set_value(1e6).run()
+    at.number_input(key=keys.units(0)).set_value(1000).run()
+    assert not at.error and not at.button(key=keys.TRAIN).disabled
+    assert at.query_params["training.learning_rate"] == "1000000.0"
+    assert at.query_params["model.hidden"] == "[1000]"
+
+
+def test_a_reload_reattaches_to_the_running_job(app, store):
+    """Issue 14, 8: a reload is a new session; the URL names the job, the new session
+    watches it (the run is not lost, not KILLED as "tab closed")."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import DASHBOARD
+
+    at = open_train(app, {**SMALL_MOONS, "training.epochs": "1000000"})
+    at.button(key=keys.TRAIN).click().run()
+    job = at.session_state[keys.JOB]
+    token = at.query_params[keys.JOB_PARAM]
+    assert token == job.token
+    query = {k: at.query_params[k] for k in at.query_params}
+    reloaded = open_train(AppTest.from_file(DASHBOARD, default_timeout=60).run(), query)
+    try:
+        assert reloaded.session_state[keys.JOB] is job and job.running
+        assert reloaded.button(key=keys.STOP)          # the live view is back
+        assert reloaded.button(key=keys.TRAIN).disabled
+        assert reloaded.query_params[keys.JOB_PARAM] == token
+        reloaded.button(key=keys.STOP).click().run()
+        job = _finish(reloaded)
+    finally:
+        job.request_stop("test teardown")
+        job.wait(60)
+    assert job.status == "KILLED"
+    assert "stopped by the user" in _runs(store)[0].data.tags["stop_reason"]
+
+
+def test_a_link_to_a_job_the_server_no_longer_has_says_so(app):
+    at = open_train(app, {"dataset.name": "moons", keys.JOB_PARAM: "0123456789ab"})
+    assert not at.exception and not at.warning
+    assert any("no longer held by the server" in i.value for i in at.info)
+    assert not at.button(key=keys.TRAIN).disabled
