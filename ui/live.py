@@ -396,7 +396,10 @@ class TrainingJob:
         """Account for one redraw of the live view that took ``seconds`` of CPU time."""
         self.page_live_seconds += seconds
         self.page_redraws += 1
-        self.redraw_cost += 0.5 * (seconds - self.redraw_cost)
+        if self.page_redraws == 1:   # the first measurement replaces the initial guess
+            self.redraw_cost = seconds
+        else:
+            self.redraw_cost += 0.5 * (seconds - self.redraw_cost)
 
 
 def live_interval(job: TrainingJob, budget: float = REDRAW_BUDGET, floor: float = 0.5) -> float:

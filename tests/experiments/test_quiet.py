@@ -28,6 +28,9 @@ def mlflow_info_logs(monkeypatch: pytest.MonkeyPatch):
     logger = logging.getLogger("mlflow")
     handler = _Collect()
     monkeypatch.setattr(logger, "level", logging.INFO)
+    # Earlier code in the process (MLflow itself, other tests) may have set a child's level.
+    monkeypatch.setattr(logging.getLogger("mlflow.pyfunc"), "level", logging.NOTSET)
+    monkeypatch.setattr(logging.getLogger("mlflow.pyfunc"), "disabled", False)
     logger.addHandler(handler)
     try:
         yield handler.messages
