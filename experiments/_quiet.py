@@ -15,17 +15,32 @@ _LOCK = threading.RLock()
 _QUIET_INFO = {"mlflow.pyfunc": ("Validating input example",)}
 
 
+#: How deep the current thread is in quiet blocks (filters act only inside one).
+_INSIDE = threading.local()
+
+
 class _DropInfo(logging.Filter):
-    """Drops INFO (and lower) records whose message starts with one of ``prefixes``."""
+    """Drops INFO (and lower) records whose message starts with one of ``prefixes``.
+
+    Only records logged by a thread that is inside :func:`quiet_mlflow_hints`: the
+    filter stays on the logger, so another thread's block never hides this thread's lines.
+    """
 
     def __init__(self, prefixes: tuple[str, ...]) -> None:
         super().__init__()
         self.prefixes = prefixes
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno > logging.INFO:
+        if record.levelno > logging.INFO or not getattr(_INSIDE, "depth", 0):
             return True
         return not str(record.msg).startswith(self.prefixes)
+
+
+def _install_filters() -> None:
+    for name, prefixes in _QUIET_INFO.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropInfo) for f in logger.filters):
+            logger.addFilter(_DropInfo(prefixes))
 
 
 @contextlib.contextmanager
@@ -40,16 +55,13 @@ def quiet_mlflow_hints() -> Iterator[None]:
       every run that logs its model: the check passes by construction (the example
       is the validation split's raw columns). Warnings and errors still show.
     """
-    filters = [(logging.getLogger(name), _DropInfo(prefixes))
-               for name, prefixes in _QUIET_INFO.items()]
+    _install_filters()
     with _LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Ii]nteger column", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*interpreted in multiple ways",
                                 category=UserWarning)
-        for logger, f in filters:
-            logger.addFilter(f)
+        _INSIDE.depth = getattr(_INSIDE, "depth", 0) + 1
         try:
             yield
         finally:
-            for logger, f in filters:
-                logger.removeFilter(f)
+            _INSIDE.depth -= 1

@@ -54,3 +54,23 @@ def test_other_mlflow_messages_still_show(mlflow_info_logs) -> None:
         "mlflow.pyfunc: something that matters",
         "mlflow.pyfunc: Validating input example against model signature",
     ]
+
+
+def test_a_block_in_another_thread_hides_nothing_here(mlflow_info_logs) -> None:
+    """Training threads (dashboard sessions) log models while this thread logs too."""
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with quiet_mlflow_hints():
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    inside.wait(10)
+    logging.getLogger("mlflow.pyfunc").info("Validating input example against model signature")
+    release.set()
+    worker.join()
+    assert mlflow_info_logs == ["mlflow.pyfunc: Validating input example against model signature"]
