@@ -347,8 +347,9 @@ def curves_row(frame: pd.DataFrame, task: str, *, height: int) -> None:
 def live_view(job: TrainingJob) -> None:
     """Progress, Stop, live curves and boundary; redrawn on a timer while training.
 
-    The timer's interval follows what redraws cost (``live_interval``); when it has
-    to grow a lot, one full rerun declares the fragment again with the new interval.
+    The timer's interval follows what redraws cost (``live_interval``); when it is off
+    by more than 1.5x, the next tick makes one full rerun (before drawing, so nothing is
+    drawn twice) that declares the fragment again with the new interval.
     """
     interval = live_interval(job)
 
@@ -356,6 +357,9 @@ def live_view(job: TrainingJob) -> None:
     def draw() -> None:
         if not job.running:
             st.rerun()
+        wanted = live_interval(job)
+        if not interval / 1.5 <= wanted <= 1.5 * interval:
+            st.rerun()  # declare the fragment again with the interval its cost asks for
         started = time.thread_time()  # CPU time: what redraws take from training
         progress = job.progress()
         bar, stop = st.columns([4, 1], vertical_alignment="bottom")
@@ -373,8 +377,6 @@ def live_view(job: TrainingJob) -> None:
         job.record_redraw(time.thread_time() - started)
         st.caption(f"Live view: {job.live_share:.1%} of training time "
                    f"(redrawn every {interval:.1f} s).")
-        if live_interval(job) > 1.5 * interval:
-            st.rerun()  # slow down: declare the fragment again with a longer interval
 
     draw()
 

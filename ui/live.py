@@ -53,8 +53,10 @@ SESSION_GRACE_S = float(os.environ.get("NNCORE_SESSION_GRACE_S", "15"))
 GRID_BUDGET = 0.025
 #: Share of training time the page may spend redrawing the live view.
 REDRAW_BUDGET = 0.04
-#: What a redraw is assumed to cost before one is measured (seconds of CPU).
-INITIAL_REDRAW_COST = 0.04
+#: What a redraw is assumed to cost before one is measured (seconds of CPU): curves and
+#: a live boundary measured 0.15-0.2 s on a 2-core machine (Altair builds and validates
+#: three specs). Starting low made the first seconds redraw far above the budget.
+INITIAL_REDRAW_COST = 0.15
 #: Resolution of the live decision grid (the final one is finer).
 LIVE_GRID_RESOLUTION = 32
 

@@ -53,15 +53,21 @@ def free_port() -> int:
 
 @contextmanager
 def serve_dashboard(work: Path, log_path: Path, env: dict[str, str]) -> Iterator[str]:
-    """``streamlit run dashboard.py`` in ``work`` on a free port; yields its address."""
+    """``streamlit run dashboard.py`` in ``work`` on a free port; yields its address.
+
+    The server reads the project's ``.streamlit/config.toml`` (copied into ``work``).
+    """
     port = free_port()
+    # The project's own Streamlit settings (no file watcher, no usage statistics), as
+    # `streamlit run dashboard.py` in the project folder reads them.
+    shutil.copytree(ROOT / ".streamlit", work / ".streamlit", dirs_exist_ok=True)
     full_env = {**os.environ, **env,
                 "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
          "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1"],
         cwd=work, env=full_env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
