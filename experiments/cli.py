@@ -156,6 +156,13 @@ def _quiet_mlflow_logs() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _differs(shown_live: float | None, final: float | None) -> bool:
+    """True when both numbers exist and differ at the 4 decimals the CLI prints."""
+    if shown_live is None or final is None:
+        return False
+    return f"{shown_live:.4f}" != f"{final:.4f}"
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from experiments.runner import train
     from experiments.spec import load_spec
@@ -195,6 +202,11 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.stop_reason:
         print(f"stopped after {epochs} epochs: {result.stop_reason}", file=out)
     print(f"final   {shown}", file=out)
+    last_epoch = result.history.last()
+    if bar is not None and _differs(last_epoch.get("train_loss"), m.get("train_loss")):
+        print("        (final: the trained weights on the whole split; the progress line's "
+              "train_loss is the mean over the last epoch's batches while the weights moved)",
+              file=out)
     if result.run_id:
         exp = args.experiment or spec.experiment_name
         print(f"run     {result.run_id} {result.status} in experiment {exp!r} "

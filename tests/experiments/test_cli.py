@@ -169,6 +169,22 @@ def test_untracked_run_and_progress_lines(tmp_path) -> None:
     assert not (tmp_path / "mlflow.db").exists()
 
 
+def test_a_final_train_loss_unlike_the_last_progress_line_is_explained() -> None:
+    """Mini-batch epochs: the progress line shows the batch mean, final the trained weights."""
+    code, out, err = _main("run", str(CONFIGS / "circles.toml"), "--no-track",
+                           "--set", "training.epochs=3", "--set", "training.batch_size=8")
+    assert code == 0
+    last_line = [line for line in err.splitlines() if line.startswith("epoch")][-1]
+    live = float(last_line.split("train_loss")[1].split()[0])
+    final = float(out.split("final")[1].split("train_loss")[1].split()[0])
+    assert f"{live:.4f}" != f"{final:.4f}"
+    assert "mean over the last epoch's batches" in out
+
+    code, out, _ = _main("run", str(CONFIGS / "circles.toml"), "--no-track", "--quiet",
+                         "--set", "training.epochs=3", "--set", "training.batch_size=8")
+    assert code == 0 and "mean over the last epoch's batches" not in out
+
+
 def test_check_prints_the_full_spec(tmp_path) -> None:
     code, out, _ = _main("check", str(CONFIGS / "moons.toml"), "--set", "training.epochs=7")
     assert code == 0

@@ -23,19 +23,27 @@ class _Collect(logging.Handler):
 
 
 @pytest.fixture
-def mlflow_info_logs(monkeypatch: pytest.MonkeyPatch):
-    """MLflow's loggers at INFO, as a script that imports experiments has them."""
-    logger = logging.getLogger("mlflow")
+def mlflow_info_logs():
+    """MLflow's loggers at INFO, as a script that imports experiments has them.
+
+    Levels are set with ``setLevel`` (which clears the loggers' cached ``isEnabledFor``
+    answers): earlier code in the process (MLflow itself, other tests) may have set levels
+    and left a cached "INFO is off" behind.
+    """
+    logger, pyfunc = logging.getLogger("mlflow"), logging.getLogger("mlflow.pyfunc")
+    saved = logger.level, pyfunc.level, pyfunc.disabled
     handler = _Collect()
-    monkeypatch.setattr(logger, "level", logging.INFO)
-    # Earlier code in the process (MLflow itself, other tests) may have set a child's level.
-    monkeypatch.setattr(logging.getLogger("mlflow.pyfunc"), "level", logging.NOTSET)
-    monkeypatch.setattr(logging.getLogger("mlflow.pyfunc"), "disabled", False)
+    logger.setLevel(logging.INFO)
+    pyfunc.setLevel(logging.NOTSET)
+    pyfunc.disabled = False
     logger.addHandler(handler)
     try:
         yield handler.messages
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        pyfunc.setLevel(saved[1])
+        pyfunc.disabled = saved[2]
 
 
 def test_a_run_does_not_log_validating_input_example(mlflow_info_logs, experiment_name
