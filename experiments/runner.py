@@ -430,8 +430,11 @@ def train(
         tracker.log_metrics({f"final_{k}": v for k, v in metrics.items()},
                             step=history.epochs[-1] if history.epochs else 0)
         tracker.end(status, history.stop_reason)
-    except BaseException as e:
+    except Exception as e:
         tracker.end("FAILED", f"recording the run failed: {type(e).__name__}: {e}")
+        raise
+    except BaseException as e:   # Ctrl+C, SIGTERM, a host stopping its script: KILLED
+        tracker.end_after(e)
         raise
     return result
 

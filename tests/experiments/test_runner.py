@@ -403,3 +403,22 @@ def test_an_interruption_during_training_ends_the_run_killed(
     assert run.data.tags["stop_reason"] == reason
     steps = [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")]
     assert steps == [1, 2, 3, 4]
+
+
+def test_an_interruption_while_recording_ends_the_run_killed(
+    make_spec, experiment_name, client, monkeypatch
+) -> None:
+    """Ctrl+C or SIGTERM while the artifacts upload is an interruption, not a failure."""
+    import experiments.runner as runner
+
+    def interrupted_upload(self) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner.RunTracker, "upload_artifacts", interrupted_upload)
+    with pytest.raises(KeyboardInterrupt):
+        train(make_spec("xor", epochs=5), experiment=experiment_name)
+    (run,) = _runs(client, experiment_name)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["stop_reason"] == "interrupted (Ctrl+C)"
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")] == [
+        1, 2, 3, 4, 5]
