@@ -335,6 +335,8 @@ def comparison_table(runs: pd.DataFrame, *, only_differences: bool = False,
     if metrics is None:
         metrics = metric_columns(typed, final=True) or metric_columns(typed)
     ident = [c for c in ("run_id", "run_name", "status", "dataset") if c in typed.columns]
+    if "dataset" in ident:  # the same name twice otherwise
+        params = [c for c in params if c != "params.dataset.name"]
     table = typed[ident + params + list(metrics)].copy()
     rename = {c: c[len("params."):] for c in params}
     for col in metrics:

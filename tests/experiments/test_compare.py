@@ -98,6 +98,9 @@ def test_differing_columns_and_comparison_table():
     assert table["training.learning_rate"].dtype == np.float64
     full = compare.comparison_table(runs)
     assert "model.hidden" in full.columns
+    # the dataset's name is the identity column "dataset", not also a param column
+    runs["params.dataset.name"] = runs["dataset"]
+    assert "dataset.name" not in compare.comparison_table(runs).columns
     assert compare.differing_columns(runs.head(1), ["status"]) == ["status"]
 
 
