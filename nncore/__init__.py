@@ -14,6 +14,10 @@ The tables other layers read: ``ACTIVATIONS``, ``LOSSES``, ``OPTIMIZERS``,
 argument), ``TASK_OUTPUT`` with ``matched_loss``, ``check_output_for_task`` and
 ``check_loss_for_output`` (which output layer and loss suit a task).
 
+For teaching: ``backprop_trace(model, X, y)`` returns every intermediate of the
+trainer's own forward and backward pass; ``train_step`` takes one optimizer step as
+``fit`` does; ``perceptron_trick`` applies the trick to one point.
+
 nncore imports numpy only.
 """
 
@@ -41,6 +45,14 @@ from nncore.schedules import (
 )
 from nncore.serialization import load, save
 from nncore.tasks import TASK_OUTPUT, check_loss_for_output, check_output_for_task, matched_loss
+from nncore.trace import (
+    BackpropTrace,
+    LayerTrace,
+    PerceptronTrick,
+    backprop_trace,
+    perceptron_trick,
+    train_step,
+)
 from nncore.training import TrainingDiverged
 
 __all__ = [
@@ -55,6 +67,7 @@ __all__ = [
     "TASK_OUTPUT",
     "Activation",
     "Adam",
+    "BackpropTrace",
     "Callback",
     "ConstantLR",
     "CosineDecay",
@@ -64,15 +77,18 @@ __all__ = [
     "History",
     "Interval",
     "LambdaCallback",
+    "LayerTrace",
     "Loss",
     "Optimizer",
     "Perceptron",
+    "PerceptronTrick",
     "Schedule",
     "Sequential",
     "StepDecay",
     "TrainingDiverged",
     "__version__",
     "accuracy",
+    "backprop_trace",
     "check_gradients",
     "check_loss_for_output",
     "check_output_for_task",
@@ -85,6 +101,8 @@ __all__ = [
     "load",
     "matched_loss",
     "numerical_gradients",
+    "perceptron_trick",
     "rmse",
     "save",
+    "train_step",
 ]

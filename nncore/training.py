@@ -125,6 +125,9 @@ class NetworkLike(Stoppable, Protocol):
 
 # --------------------------------------------------------------------------- backprop
 
+Recorder = Callable[[str, int, np.ndarray], None]
+"""``recorder(what, layer_index, array)``: see :attr:`Workspace.recorder`."""
+
 
 @dataclass(slots=True)
 class _LayerPlan:
@@ -174,15 +177,24 @@ class Workspace:
             )
             for layer in layers
         ]
+        #: Called as ``recorder(what, layer_index, array)`` at each intermediate the
+        #: buffers later overwrite: ``"Z"`` before the activation, ``"dA"`` (dE/dA)
+        #: before the activation's derivative, ``"delta"`` (dE/dZ). The array is a
+        #: buffer: copy it. None (the default, and always in ``fit``) records nothing.
+        #: :func:`nncore.backprop_trace` uses it.
+        self.recorder: Recorder | None = None
 
     def forward(self, Xb: np.ndarray) -> np.ndarray:
         """Forward pass of a batch; returns the output activations (a view of a buffer)."""
         m = Xb.shape[0]
         A = Xb
-        for layer in self.plan:
+        record = self.recorder
+        for i, layer in enumerate(self.plan):
             Z = layer.act[:m]
             np.matmul(A, layer.W, out=Z)
             Z += layer.b
+            if record is not None:
+                record("Z", i, Z)
             A = layer.forward(Z)
         return A
 
@@ -191,13 +203,18 @@ class Workspace:
         m = Xb.shape[0]
         plan = self.plan
         last = len(plan) - 1
+        record = self.recorder
         out = plan[last].act[:m]
         delta = plan[last].delta[:m]
         if loss.matched_activation == self.output_activation:
             loss.fused_delta(out, Yb, out=delta)
         else:
             delta[...] = loss.gradient(out, Yb)
+            if record is not None:
+                record("dA", last, delta)
             self.output_backward(out, delta)
+        if record is not None:
+            record("delta", last, delta)
         for i in range(last, 0, -1):
             layer, below = plan[i], plan[i - 1]
             A_prev = below.act[:m]
@@ -205,7 +222,11 @@ class Workspace:
             np.add.reduce(delta, axis=0, out=layer.db)
             prev_delta = below.delta[:m]
             np.matmul(delta, layer.W.T, out=prev_delta)
+            if record is not None:
+                record("dA", i - 1, prev_delta)
             delta = below.backward(A_prev, prev_delta)
+            if record is not None:
+                record("delta", i - 1, delta)
         first = plan[0]                   # no input gradient for the first layer
         np.matmul(Xb.T, delta, out=first.dW)
         np.add.reduce(delta, axis=0, out=first.db)
