@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import warnings
 from collections.abc import Iterator
@@ -53,9 +54,14 @@ def quiet_mlflow_hints() -> Iterator[None]:
       matches both of MLflow's local sources, which are the same class;
     * the INFO line "Validating input example against model signature", printed by
       every run that logs its model: the check passes by construction (the example
-      is the validation split's raw columns). Warnings and errors still show.
+      is the validation split's raw columns). Warnings and errors still show;
+    * the "Downloading artifacts" progress bars MLflow draws while it logs a model
+      (unless ``MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR`` is set).
     """
     _install_filters()
+    # MLflow draws a "Downloading artifacts" progress bar each time it reads back a file
+    # of the model it is logging (three per run); a user's own setting still wins.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     with _LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Ii]nteger column", category=UserWarning)
         warnings.filterwarnings("ignore", message=".*interpreted in multiple ways",

@@ -82,3 +82,19 @@ def test_a_block_in_another_thread_hides_nothing_here(mlflow_info_logs) -> None:
     release.set()
     worker.join()
     assert mlflow_info_logs == ["mlflow.pyfunc: Validating input example against model signature"]
+
+
+def test_a_run_draws_no_artifact_download_bars(experiment_name, capfd, monkeypatch) -> None:
+    """MLflow reads back the model it logs (three progress bars per run without this)."""
+    monkeypatch.delenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", raising=False)
+    spec = load_spec(CONFIGS / "xor.toml").with_overrides({"training.epochs": 2})
+    train(spec, experiment=experiment_name)
+    assert "Downloading artifacts" not in capfd.readouterr().err
+
+
+def test_a_users_progress_bar_setting_wins(monkeypatch) -> None:
+    import os
+
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "true")
+    with quiet_mlflow_hints():
+        assert os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] == "true"
