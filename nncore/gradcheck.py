@@ -22,11 +22,32 @@ def _float64_copy(model: Sequential) -> Sequential:
 
 def numerical_gradients(
     model: Sequential, X: object, y: object, loss: str | Loss | None = None,
-    l2: float = 0.0, eps: float = 1e-6,
+    l2: float = 0.0, eps: float = 1e-6, *, batched: bool = False,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Central-difference gradients of the mean loss (plus L2 penalty), in float64.
 
     The model itself is not changed: the work happens on a float64 copy.
+
+    Parameters
+    ----------
+    model : Sequential
+    X, y : array-like
+        The batch and its targets.
+    loss : str, Loss or None
+        None picks the loss that matches the output activation.
+    l2 : float, default 0.0
+        The L2 penalty's factor.
+    eps : float, default 1e-6
+        The step of ``(E(w + eps) - E(w - eps)) / (2 eps)``.
+    batched : bool, default False
+        False moves one parameter at a time and runs the whole network forward twice
+        per parameter (simple, slow: seconds for 10,000 parameters). True moves every
+        parameter of a layer at once, each in its own copy of the batch: a parameter
+        of layer ``l`` changes only that layer's pre-activations
+        (``Z[:, k] ± eps·A_prev[:, j]`` for ``W[j, k]``, ``Z[:, k] ± eps`` for ``b[k]``),
+        so the layers below run once and the layers above once per layer on a stacked
+        batch; the loss is still evaluated per moved parameter. Same differences,
+        about 4 times faster (what the dashboard's Learn page uses).
 
     Returns
     -------
@@ -38,6 +59,8 @@ def numerical_gradients(
     X = np.asarray(X, dtype=np.float64)
     loss_fn = probe.resolve_loss(loss)
     targets = probe.encode_targets(y, X.shape[0])
+    if batched:
+        return _batched_differences(probe, X, targets.Y, loss_fn, l2, eps)
 
     def objective() -> float:
         return loss_fn.value(probe.forward(X), targets.Y) + probe.l2_penalty(l2)
@@ -61,6 +84,46 @@ def numerical_gradients(
     return grads
 
 
+def _forward_from(layers: list, A: np.ndarray) -> np.ndarray:
+    for layer in layers:
+        Z = A @ layer.W
+        Z += layer.b
+        A = layer.activation_fn.forward(Z)
+    return A
+
+
+def _batched_differences(probe: Sequential, X: np.ndarray, Y: np.ndarray, loss_fn: Loss,
+                         l2: float, eps: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`numerical_gradients` with ``batched=True`` (see there)."""
+    layers, m = probe.layers, X.shape[0]
+    penalty = probe.l2_penalty(l2)
+    value = loss_fn.value
+    grads, A_prev = [], X
+    for i, layer in enumerate(layers):
+        n_in, n_units = layer.W.shape
+        n_w = n_in * n_units
+        Z = A_prev @ layer.W
+        Z += layer.b
+        # shifts[p] is how parameter p (W row-major, then b) moves Z per unit of eps
+        shifts = np.zeros((n_w + n_units, m, n_units))
+        p = np.arange(n_w)
+        shifts[p, :, p % n_units] = A_prev[:, p // n_units].T
+        shifts[n_w + np.arange(n_units), :, np.arange(n_units)] = 1.0
+        w_flat = np.concatenate([layer.W.ravel(), np.zeros(n_units)])
+        diffs = []
+        for sign in (1.0, -1.0):
+            moved = Z[None] + (sign * eps) * shifts
+            out = _forward_from(layers[i + 1:], layer.activation_fn.forward(
+                moved.reshape(-1, n_units))).reshape(len(shifts), m, -1)
+            pen = penalty + 0.5 * l2 * ((w_flat + sign * eps) ** 2 - w_flat**2)
+            pen[n_w:] = penalty                            # biases carry no penalty
+            diffs.append(np.array([value(o, Y) for o in out]) + pen)
+        flat = (diffs[0] - diffs[1]) / (2.0 * eps)
+        grads.append((flat[:n_w].reshape(n_in, n_units), flat[n_w:].copy()))
+        A_prev = layer.activation_fn.forward(Z)
+    return grads
+
+
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     """Elementwise ``|a - n| / max(1e-8, |a| + |n|)``."""
     return np.abs(analytic - numeric) / np.maximum(1e-8, np.abs(analytic) + np.abs(numeric))
@@ -68,7 +131,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
 
 def check_gradients(
     model: Sequential, X: object, y: object, loss: str | Loss | None = None,
-    l2: float = 0.0, eps: float = 1e-6,
+    l2: float = 0.0, eps: float = 1e-6, *, batched: bool = False,
 ) -> float:
     """The largest relative error between backprop and finite-difference gradients.
 
@@ -87,7 +150,7 @@ def check_gradients(
     """
     probe = _float64_copy(model)
     _, analytic = probe.loss_and_gradients(np.asarray(X, dtype=np.float64), y, loss=loss, l2=l2)
-    numeric = numerical_gradients(probe, X, y, loss=loss, l2=l2, eps=eps)
+    numeric = numerical_gradients(probe, X, y, loss=loss, l2=l2, eps=eps, batched=batched)
     worst = 0.0
     for (dW, db), (nW, nb) in zip(analytic, numeric, strict=True):
         worst = max(worst, float(relative_error(dW, nW).max()), float(relative_error(db, nb).max()))

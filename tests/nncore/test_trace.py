@@ -236,3 +236,25 @@ def test_perceptron_trick_follows_the_course(w, b, x, label, rule):
 def test_perceptron_trick_rejects_bad_labels():
     with pytest.raises(ValueError, match="label"):
         nncore.perceptron_trick(nncore.Perceptron(2, seed=0), [1.0, 2.0], 2)
+
+
+@pytest.mark.parametrize("depth", [0, 2])
+@pytest.mark.parametrize(("output", "loss"), OUTPUT_LOSS)
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+def test_batched_differences_equal_one_at_a_time(depth, output, loss, l2):
+    model, X, y = case(depth, "tanh", output, loss, m=4)
+    slow = nncore.numerical_gradients(model, X, y, loss=loss, l2=l2)
+    fast = nncore.numerical_gradients(model, X, y, loss=loss, l2=l2, batched=True)
+    for (sW, sb), (fW, fb) in zip(slow, fast, strict=True):
+        np.testing.assert_allclose(fW, sW, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(fb, sb, rtol=1e-6, atol=1e-9)
+    assert nncore.check_gradients(model, X, y, loss=loss, l2=l2, batched=True) < 1e-5
+
+
+def test_batched_differences_catch_a_wrong_gradient():
+    model, X, y = case(1, "sigmoid", "sigmoid", "mse")
+    trace = nncore.backprop_trace(model, X, y, loss="mse")
+    numeric = nncore.numerical_gradients(model, X, y, loss="mse", batched=True)
+    wrong = trace.layers[0].dW * 1.01
+    assert np.abs(nncore.gradcheck.relative_error(wrong, numeric[0][0])).max() > 1e-3
+    assert nncore.gradcheck.relative_error(trace.layers[0].dW, numeric[0][0]).max() < 1e-6
