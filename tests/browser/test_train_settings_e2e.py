@@ -41,6 +41,11 @@ def test_train_link_shows_its_settings(server, tmp_path, name):
         page.goto(f"{server}/Train?{urlencode(query)}")
         page.get_by_role("heading", name="Train a network").wait_for()
         page.locator('[data-testid="stVegaLiteChart"] svg.marks').first.wait_for()
+        # The form is drawn while the script still runs (CI failure under load: only the
+        # first three number inputs were there): read it once the run has finished.
+        page.wait_for_timeout(300)
+        page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached")
+        page.get_by_role("button", name="Train").first.wait_for()
         if name == "eight-layers":
             page.get_by_text("Advanced").first.click()
             page.get_by_text("LR schedule").first.wait_for()
