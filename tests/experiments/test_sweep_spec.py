@@ -145,5 +145,5 @@ def test_overrides_change_the_base_and_recheck_the_space() -> None:
     spec = _sweep({"training.learning_rate": {"log_uniform": [1e-3, 1.0]}})
     changed = spec.with_overrides({"training.epochs": "7"}, trials=2)
     assert changed.base.training.epochs == 7 and changed.trials == 2
-    with pytest.raises(SpecError, match="training.epochs = 0"):
+    with pytest.raises(SpecError, match=r"training\.epochs = 0"):
         spec.with_overrides({"training.epochs": 0})
