@@ -1,0 +1,43 @@
+"""Widget, session-state and URL keys of the Learn page, in one place.
+
+Widget keys start with ``learn_`` so they never meet the Train page's (whose form reads
+the session's keys); session objects start with ``_learn``.
+"""
+
+from __future__ import annotations
+
+# --- widgets ---------------------------------------------------------------------------
+SOURCE = "learn_source"             # fresh / run / train
+RUN = "learn_run"
+DATASET = "learn_dataset"
+KIND = "learn_kind"                 # network / perceptron (fresh)
+HIDDEN = "learn_hidden"
+ACTIVATION = "learn_activation"
+SEED = "learn_seed"
+MODE = "learn_mode"                 # how the sample is chosen
+INDEX = "learn_index"
+BATCH = "learn_batch"
+GRE, GPA, RANK, ADMIT = "learn_gre", "learn_gpa", "learn_rank", "learn_admit"
+OPTIMIZER = "learn_optimizer"
+LR = "learn_lr"
+MOMENTUM = "learn_momentum"
+CHECK = "learn_check"               # run the finite-difference check on a big network
+NEURON_RES = "learn_neuron_res"
+
+# --- buttons ---------------------------------------------------------------------------
+STEP = "learn_step"
+NEXT_SAMPLE = "learn_next_sample"
+NEXT_10 = "learn_next_10"
+RESET = "learn_reset"
+TRICK = "learn_trick"
+
+# --- session objects -------------------------------------------------------------------
+LESSON = "_learn_lesson"
+SIGNATURE = "_learn_signature"      # what the lesson was built from
+RANDOM_ROW = "_learn_random_row"
+CHECKS = "_learn_checks"            # cached finite differences
+MESSAGE = "_learn_message"
+URL_READ = "_learn_url_read"
+
+# --- URL -------------------------------------------------------------------------------
+Q_SOURCE, Q_RUN, Q_INDEX = "source", "run", "sample"

@@ -1,0 +1,297 @@
+"""The Learn page's sections, drawn from a trace: forward, backward, step, picture, neurons,
+the course's mistakes, the perceptron trick and the exports.
+
+Each function lays out numbers it is given (nncore computed them); none computes a
+gradient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import nncore
+from ui import learn_export, learn_math, learn_mistakes
+from ui import learn_session as ls
+from ui.charts import learn as charts
+
+
+def _labels(rows: tuple[int, ...]) -> tuple[int, ...] | None:
+    return rows or None
+
+
+def forward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...], feature_names: list[str],
+                 labels: str) -> None:
+    """Each layer's ``Z = A_prev·W + b`` and ``A = g(Z)``: formula and numbers; the loss."""
+    n = len(tr.layers)
+    st.markdown(f"**Input** {labels}")
+    st.dataframe(pd.DataFrame(tr.X, columns=feature_names,
+                              index=[f"sample {r}" for r in rows] if rows else ["typed"]),
+                 width="stretch")
+    for layer in tr.layers:
+        with st.container(border=True):
+            st.markdown(f"**{learn_math.layer_name(layer.index, n).capitalize()}** · "
+                        f"{layer.W.shape[1]} unit(s), {layer.activation}")
+            st.latex(learn_math.forward_tex(layer))
+            left, right = st.columns(2)
+            left.caption("Z (before the activation)")
+            left.dataframe(learn_math.matrix_frame(layer.Z, "sample", "unit", _labels(rows)),
+                           width="stretch")
+            right.caption("A = g(Z)")
+            right.dataframe(learn_math.matrix_frame(layer.A, "sample", "unit", _labels(rows)),
+                            width="stretch")
+            with st.expander(f"W{layer.index + 1} and b{layer.index + 1}"):
+                st.dataframe(learn_math.matrix_frame(layer.W, "input", "unit"), width="stretch")
+                st.dataframe(learn_math.matrix_frame(layer.b, "b", "unit", (layer.index + 1,)),
+                             width="stretch")
+    with st.container(border=True):
+        st.markdown(f"**Loss** · {tr.loss_name}")
+        st.latex(learn_math.loss_tex(tr.loss_name) + rf" = {tr.loss:.6g}")
+        st.dataframe(pd.DataFrame({
+            **{f"ŷ {k + 1}": tr.output[:, k] for k in range(tr.output.shape[1])},
+            **{f"y {k + 1}": tr.Y[:, k] for k in range(tr.Y.shape[1])}},
+            index=[f"sample {r}" for r in rows] if rows else ["typed"]), width="stretch")
+
+
+def check_summary(worst: float | None, n_params: int) -> None:
+    """The largest relative error over the network, coloured, in one line."""
+    if worst is None:
+        st.info(f"Finite-difference check not run for these {n_params:,} parameters "
+                "(two loss evaluations each); switch it on above.", icon=":material/rule:")
+    elif worst < learn_math.GOOD:
+        st.success(f"Gradient check: the largest relative error over all {n_params:,} "
+                   f"parameters is {worst:.1e} (below 1e-6: backprop agrees with finite "
+                   "differences).", icon=":material/check_circle:")
+    else:
+        st.warning(f"Gradient check: the largest relative error over all {n_params:,} "
+                   f"parameters is {worst:.1e}. Above 1e-6 usually means an input sits on "
+                   "ReLU's kink or a unit is saturated (rounding), not a wrong gradient.",
+                   icon=":material/warning:")
+
+
+def backward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...],
+                  numeric: list[tuple[np.ndarray, np.ndarray]] | None,
+                  feature_names: list[str]) -> float | None:
+    """Output delta, hidden deltas and gradients, output first, each gradient entry beside
+    its finite-difference estimate; returns the largest relative error (None: not run)."""
+    errors = ls.relative_errors(tr, numeric) if numeric is not None else None
+    worst = ls.max_relative_error(errors) if errors is not None else None
+    check_summary(worst, sum(layer.W.size + layer.b.size for layer in tr.layers))
+    n = len(tr.layers)
+    for layer in reversed(tr.layers):
+        i = layer.index
+        with st.container(border=True):
+            st.markdown(f"**{learn_math.layer_name(i, n).capitalize()}** · δ{i + 1} = ∂E/∂Z{i + 1}")
+            st.latex(learn_math.delta_tex(tr, i))
+            left, right = st.columns(2)
+            if layer.dA is not None:
+                left.caption("∂E/∂A (before g′)" if i < n - 1 else "∂E/∂ŷ (the loss's derivative)")
+                left.dataframe(learn_math.matrix_frame(layer.dA, "sample", "unit", _labels(rows)),
+                               width="stretch")
+            right.caption(f"δ{i + 1}")
+            right.dataframe(learn_math.matrix_frame(layer.delta, "sample", "unit", _labels(rows)),
+                            width="stretch")
+            st.latex(learn_math.gradient_tex(i))
+            if errors is None:
+                st.dataframe(learn_math.matrix_frame(layer.dW, "input", "unit"), width="stretch")
+            else:
+                frame, total = learn_math.check_frame(layer, numeric[i], errors[i],
+                                                      feature_names)
+                st.dataframe(learn_math.styled_check(frame), hide_index=True, width="stretch",
+                             height=min(36 * (len(frame) + 1) + 3, 360))
+                if total > len(frame):
+                    st.caption(f"The {len(frame)} largest relative errors of {total:,} entries.")
+    return worst
+
+
+def step_view(lesson: ls.Lesson, optimizer: str, momentum: float, lr: float) -> None:
+    """The last step: loss before → after (sample and training set), the weights that
+    moved most, whether the prediction moved toward the label, the loss history."""
+    st.latex(learn_math.update_tex(optimizer, momentum) + rf",\quad \alpha = {lr:g}")
+    record = lesson.last
+    if record is None:
+        st.info("No step taken yet: press **Take one step**, **Next sample** or **Next 10 "
+                "steps**.", icon=":material/directions_walk:")
+        return
+    c1, c2, c3 = st.columns(3)
+    c1.metric("loss on the sample", f"{record.sample_loss_after:.5g}",
+              delta=f"{record.sample_loss_after - record.sample_loss_before:+.3g}",
+              delta_color="inverse", help=f"before the step: {record.sample_loss_before:.6g}")
+    c2.metric("loss on the training set", f"{record.train_loss_after:.5g}",
+              delta=f"{record.train_loss_after - record.train_loss_before:+.3g}",
+              delta_color="inverse", help=f"before the step: {record.train_loss_before:.6g}")
+    c3.metric("steps taken", f"{len(lesson.steps)}")
+    if record.toward_label is not None:
+        (st.success if record.toward_label else st.warning)(
+            "The prediction moved toward its label." if record.toward_label else
+            "The prediction moved away from its label (a step can overshoot: try a smaller "
+            "learning rate).")
+    for i, (before, after) in enumerate(zip(record.weights_before, record.weights_after,
+                                            strict=True)):
+        with st.expander(f"W{i + 1}: before → after", expanded=i == len(record.weights_after) - 1):
+            st.dataframe(learn_math.weights_change_frame(before, after, i), hide_index=True,
+                         width="stretch")
+    frame = pd.DataFrame(
+        [{"step": r.step, "loss": r.sample_loss_before, "on": "sample, before the step"}
+         for r in lesson.steps]
+        + [{"step": r.step, "loss": r.train_loss_after, "on": "training set, after it"}
+           for r in lesson.steps])
+    st.altair_chart(charts.history_chart(frame), width="stretch")
+
+
+def picture_view(tr: nncore.BackpropTrace, feature_names: list[str]) -> None:
+    """The network as a diagram, forward (weights, activations) and backward (gradients)."""
+    first = tr.X[0]
+    acts = [first, *(layer.A[0] for layer in tr.layers)]
+    weights = [layer.W for layer in tr.layers]
+    nodes, edges, hidden = charts.network_frames(weights, acts, input_names=feature_names)
+    st.altair_chart(charts.network_diagram(nodes, edges, title="forward: weights and the "
+                                           "sample's activations"), width="stretch")
+    deltas = [np.zeros_like(first), *(layer.delta[0] for layer in tr.layers)]
+    nodes_b, edges_b, hidden_b = charts.network_frames(
+        weights, deltas, edge_values=[layer.dW for layer in tr.layers],
+        input_names=feature_names)
+    st.altair_chart(charts.network_diagram(nodes_b, edges_b, title="backward: ∂E/∂W on the "
+                                           "edges, δ on the nodes", edge_title="gradient"),
+                    width="stretch")
+    note = "Edges: red positive, blue negative, thickness |value|. Hover for the numbers."
+    if hidden or hidden_b:
+        note += (f" The {charts.MAX_EDGES} largest edges per layer are drawn "
+                 f"({hidden:,} weights left out).")
+    st.caption(note + " Nodes show the first sample of the batch.")
+
+
+def neurons_view(lesson: ls.Lesson, resolution: int) -> None:
+    """Every hidden unit's output over the input plane (2-D datasets), or why not."""
+    ds = lesson.dataset
+    try:
+        frame = ls.hidden_unit_outputs(lesson, resolution)
+    except ls.LearnError as e:
+        st.info(ls.sentence(e), icon=":material/grid_off:")
+        return
+    a, b = ds.raw_feature_names
+    points = ds.frame()
+    points = points[points["split"] == "train"] if "split" in points else points
+    label = "label" if ds.class_names else None
+    st.altair_chart(charts.neuron_heatmaps(frame, a, b, points if label else None, label=label,
+                                           classes=list(ds.class_names) or None),
+                    width="content")
+    widest = int(frame["unit"].max())
+    note = "Each panel is one hidden unit's output over the input plane (red high, blue low)."
+    if widest > charts.MAX_HEATMAP_UNITS:
+        note += f" The first {charts.MAX_HEATMAP_UNITS} units of each layer are drawn."
+    st.caption(note)
+
+
+def mistakes_view(tr: nncore.BackpropTrace) -> None:
+    """One expander per slip of the course texts, on the current numbers."""
+    for mistake in learn_mistakes.all_mistakes(tr):
+        with st.expander(mistake.title):
+            left, right = st.columns(2)
+            left.markdown(f":red[**The course's line**]  \n`{mistake.wrong_line}`")
+            right.markdown(f":green[**The correct line**]  \n`{mistake.right_line}`")
+            st.caption(mistake.explanation)
+            if mistake.wrong is not None:
+                left.dataframe(pd.DataFrame(np.atleast_2d(mistake.wrong)), width="stretch")
+                diff = float(np.abs(np.atleast_2d(mistake.wrong) - np.atleast_2d(
+                    mistake.right)).max())
+                st.caption(f"Largest difference between the two: {diff:.4g}.")
+            right.dataframe(pd.DataFrame(np.atleast_2d(mistake.right)), width="stretch")
+
+
+def exports_view(tr: nncore.BackpropTrace, lesson: ls.Lesson, lr: float, title: str) -> None:
+    """Download the step as a Markdown/LaTeX handout or a plain NumPy script."""
+    c1, c2 = st.columns(2)
+    c1.download_button("Download this step as Markdown/LaTeX",
+                       learn_export.handout(tr, title=title, lr=lr), file_name="backprop_step.md",
+                       mime="text/markdown", key="learn_handout", on_click="ignore",
+                       icon=":material/description:")
+    c2.download_button("Open as a NumPy script", learn_export.numpy_script(tr, lr=lr, title=title),
+                       file_name="backprop_step.py", mime="text/x-python", key="learn_script",
+                       on_click="ignore", icon=":material/code:")
+    st.caption("The handout has the formulas with this step's numbers; the script recomputes "
+               f"the same forward pass, gradients and one SGD step (α = {lr:g}) with NumPy "
+               "alone.")
+
+
+def perceptron_view(lesson: ls.Lesson) -> None:
+    """The perceptron trick: the point, the rule that fired, the line before and after."""
+    p, ds = lesson.model, lesson.dataset
+    trick = lesson.last_trick
+    wrong = int(np.count_nonzero(p.predict(ds.X_train) != ds.y_train))
+    st.latex(r"\hat y = \mathrm{step}(w\cdot x + b),\qquad \text{label 1, predicted 0: } "
+             r"w \leftarrow w + \alpha x,\ b \leftarrow b + \alpha;\quad \text{label 0, "
+             r"predicted 1: } w \leftarrow w - \alpha x,\ b \leftarrow b - \alpha")
+    st.metric("misclassified training points", f"{wrong:,} of {lesson.n_train:,}")
+    if trick is None:
+        st.info("Press **Apply the trick** to move the line toward the next misclassified "
+                "point." if wrong else "Every training point is right: the perceptron "
+                "algorithm stops here.")
+        if not ds.is_2d:
+            return
+    else:
+        sign = "+" if trick.rule == "add" else "−"
+        said = {"add": "The point is labelled 1 but the perceptron said 0: add the point "
+                       "(scaled by α) to the weights and α to the bias.",
+                "subtract": "The point is labelled 0 but the perceptron said 1: subtract "
+                            "the point (scaled by α) from the weights and α from the bias.",
+                "none": "The point was right; nothing moves."}[trick.rule]
+        st.markdown(f"**Point {lesson.steps[-1].rows[0]}**: label {trick.label}, "
+                    f"w·x + b = {trick.score:.4g} → predicted {trick.prediction}. {said}")
+        if trick.rule != "none":
+            st.latex(rf"w \leftarrow w {sign} \alpha x:\ "
+                     rf"{_vec(trick.w_before)} {sign} {trick.lr:g}\cdot{_vec(trick.x)} = "
+                     rf"{_vec(trick.w_after)},\quad b \leftarrow {trick.b_before:.4g} {sign} "
+                     rf"{trick.lr:g} = {trick.b_after:.4g}")
+    if ds.is_2d:
+        _perceptron_plane(lesson)
+    else:
+        st.caption("The line is drawn for two-dimensional datasets.")
+
+
+def _vec(v: np.ndarray) -> str:
+    return r"\begin{bmatrix}" + r" & ".join(f"{x:.3g}" for x in np.ravel(v)) + r"\end{bmatrix}"
+
+
+def _perceptron_plane(lesson: ls.Lesson) -> None:
+    ds = lesson.dataset
+    a, b = ds.raw_feature_names
+    points = ds.frame()
+    points = points[points["split"] == "train"] if "split" in points else points
+    trick = lesson.last_trick
+    p = lesson.model
+    pairs = [("after", p.w, p.b)] if trick is None else [
+        ("before", trick.w_before, trick.b_before), ("after", trick.w_after, trick.b_after)]
+    grid = ls.plane_grid(ds, resolution=2, margin=0.05)
+    lo, hi = float(grid[a].min()), float(grid[a].max())
+    lines = []
+    for name, w, bias in pairs:
+        line = _raw_line(ds, w, bias, lo, hi)
+        if line is not None:
+            lines += [{a: x, b: y, "line": name} for x, y in line]
+    highlight = None
+    if trick is not None:
+        row = lesson.steps[-1].rows[0]
+        highlight = ds.raw_train.iloc[[row]][[a, b]]
+    if not lines:
+        st.caption("The line lies outside the plotted area.")
+        lines = [{a: np.nan, b: np.nan, "line": "after"}]
+    st.altair_chart(charts.perceptron_chart(points, a, b, "label", pd.DataFrame(lines),
+                                            highlight, list(ds.class_names)), width="stretch")
+
+
+def _raw_line(ds: Any, w: np.ndarray, bias: float, lo: float, hi: float
+              ) -> list[tuple[float, float]] | None:
+    """Two points of ``w·f(x) + b = 0`` in raw coordinates (the features are an affine
+    map of the raw columns, so the line stays a line)."""
+    a, b = ds.raw_feature_names
+    origin = ds.preprocessor.transform(pd.DataFrame({a: [0.0], b: [0.0]}))[0]
+    ex = ds.preprocessor.transform(pd.DataFrame({a: [1.0], b: [0.0]}))[0] - origin
+    ey = ds.preprocessor.transform(pd.DataFrame({a: [0.0], b: [1.0]}))[0] - origin
+    c0, cx, cy = float(w @ origin + bias), float(w @ ex), float(w @ ey)
+    if abs(cy) < 1e-12:
+        return None
+    return [(x, -(c0 + cx * x) / cy) for x in (lo, hi)]
