@@ -9,7 +9,7 @@ mlflow only when a run is tracked or read.
 >>> result.run_id, result.metrics["val_accuracy"]                          # doctest: +SKIP
 
 Command line: ``python -m experiments run CONFIG.toml``, ``python -m experiments
-list``, ``python -m experiments datasets``.
+list``, ``python -m experiments datasets``, ``python -m experiments sweep SWEEP.toml``.
 """
 
 from experiments.datasets import (
@@ -29,6 +29,7 @@ from experiments.preprocessing import Preprocessor
 from experiments.queries import metric_history, runs_frame
 from experiments.runner import RunFailed, RunResult, build_model, train
 from experiments.spec import DatasetSpec, ModelSpec, RunSpec, TrainingSpec, load_spec
+from experiments.sweeps import SweepResult, SweepSpec, list_sweeps, load_sweep, run_sweep
 from experiments.tracking import check_tracking_uri, resolve_tracking_uri, ui_command
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "SpecError",
+    "SweepResult",
+    "SweepSpec",
     "TrackingError",
     "TrainingSpec",
     "build_model",
@@ -53,12 +56,15 @@ __all__ = [
     "evaluate_model",
     "get_dataset_info",
     "list_datasets",
+    "list_sweeps",
     "load_dataset",
     "load_spec",
+    "load_sweep",
     "metric_history",
     "predict_frame",
     "register_dataset",
     "resolve_tracking_uri",
+    "run_sweep",
     "runs_frame",
     "train",
     "ui_command",

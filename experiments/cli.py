@@ -8,6 +8,9 @@
     python -m experiments check CONFIG.toml [--set ...]     # validate, print the spec
     python -m experiments list [--experiment NAME] [--limit N] [--tracking-uri URI]
     python -m experiments datasets
+    python -m experiments sweep SWEEP.toml [--workers N] [--scheduler ADDRESS]
+                                           [--trials N] [--tracking-uri URI] [--set ...]
+    python -m experiments sweeps [--tracking-uri URI]       # sweeps and their best result
 
 Exit status: 0 on success, 1 for a bad config, bad data, an unreachable or
 unwritable store or a failed (diverged) run, 2 for bad usage, 130 after Ctrl+C,
@@ -146,6 +149,26 @@ def _build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--limit", type=int, default=20, help="most runs shown (default 20)")
 
     sub.add_parser("datasets", help="list the datasets and their parameters")
+
+    sweep = sub.add_parser("sweep", help="search settings with Optuna; trials are child runs")
+    sweep.add_argument("config", help="a sweep TOML file, e.g. "
+                       "experiments/configs/sweeps/admissions_lr_units.toml")
+    sweep.add_argument("--workers", type=int, default=1,
+                       help="trials at once (default 1: one after another in this process; "
+                       "more: a Dask LocalCluster, or the --scheduler's workers)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="a running Dask scheduler, tcp://HOST:PORT")
+    sweep.add_argument("--trials", type=int, help="override the file's number of trials")
+    sweep.add_argument("--tracking-uri", help="MLflow store (default: $MLFLOW_TRACKING_URI, "
+                       "else sqlite:///mlflow.db here)")
+    sweep.add_argument("--experiment", help="MLflow experiment (default: the base run's)")
+    sweep.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a base setting, e.g. --set training.epochs=200")
+    sweep.add_argument("--quiet", action="store_true", help="no progress display")
+
+    sweeps = sub.add_parser("sweeps", help="list sweeps with their best result")
+    sweeps.add_argument("--tracking-uri")
+    sweeps.add_argument("--limit", type=int, default=20, help="most sweeps shown (default 20)")
     return parser
 
 
@@ -309,12 +332,24 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
                 return _cmd_check(args, out)
             if args.command == "list":
                 return _cmd_list(args, out)
+            if args.command == "sweep":
+                from experiments.sweeps.cli import cmd_sweep
+
+                return cmd_sweep(args, out, err, _parse_sets(args.sets))
+            if args.command == "sweeps":
+                from experiments.sweeps.cli import cmd_sweeps
+
+                return cmd_sweeps(args, out)
             return _cmd_datasets(out)
     except Terminated as e:
-        print(f"\nstopped by {e.signal_name}; the run (if any) is marked KILLED", file=err)
+        what = "the sweep and its running trials are" if args.command == "sweep" else (
+            "the run (if any) is")
+        print(f"\nstopped by {e.signal_name}; {what} marked KILLED", file=err)
         return 128 + e.signum
     except KeyboardInterrupt:
-        print("\ninterrupted; the run (if any) is marked KILLED", file=err)
+        what = "the sweep and its running trials are" if args.command == "sweep" else (
+            "the run (if any) is")
+        print(f"\ninterrupted; {what} marked KILLED", file=err)
         return EXIT_INTERRUPTED
     except ExperimentError as e:
         if os.environ.get("EXPERIMENTS_DEBUG"):
@@ -354,6 +389,9 @@ def _stop_signals_interrupt() -> Iterator[None]:
         raise Terminated(signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    # A process started in the background by a shell ignores SIGINT; Ctrl+C (or
+    # `kill -INT`) must still stop a run or a sweep cleanly.
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:

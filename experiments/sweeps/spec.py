@@ -216,7 +216,7 @@ class SweepSpec:
                        ) -> SweepSpec:
         """The sweep with base settings changed (``--set``) and/or another trial count."""
         base = self.base.with_overrides(sets) if sets else self.base
-        return _build(replace(self, base=base, trials=trials or self.trials))
+        return _build(replace(self, base=base, trials=self.trials if trials is None else trials))
 
     def space_json(self) -> str:
         """The space as JSON (the parent run's ``sweep.space`` tag)."""
