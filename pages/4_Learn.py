@@ -162,9 +162,15 @@ with st.container(border=True):
     b1, b2, b3, b4 = st.columns(4)
     step = b1.button("Take one step", key=lk.STEP, type="primary", width="stretch",
                      icon=":material/directions_walk:")
-    next_sample = b2.button("Next sample", key=lk.NEXT_SAMPLE, width="stretch",
-                            disabled=mode not in ("index", "batch"),
-                            help="Move to the next row and take one step on it.")
+    def next_sample() -> None:
+        """Move the index on (before the widget is drawn) and ask for a step there."""
+        size = int(ss.get(lk.BATCH, 4)) if ss.get(lk.MODE) == "batch" else 1
+        ss[lk.INDEX] = (int(ss.get(lk.INDEX, 0)) + size) % lesson.n_train
+        ss[lk.PENDING_NEXT] = True
+
+    b2.button("Next sample", key=lk.NEXT_SAMPLE, width="stretch", on_click=next_sample,
+              disabled=mode not in ("index", "batch"),
+              help="Move to the next row (or batch) and take one step on it.")
     next_10 = b3.button("Next 10 steps", key=lk.NEXT_10, width="stretch",
                         help="Ten steps on this sample (or batch).")
     reset = b4.button("Reset", key=lk.RESET, width="stretch", icon=":material/restart_alt:",
@@ -172,15 +178,7 @@ with st.container(border=True):
     try:
         if reset:
             ls.reset(lesson)
-        elif next_sample:
-            size = len(rows)
-            start = (rows[0] + size) % lesson.n_train
-            ss[lk.INDEX] = start  # the widget shows it on the rerun below
-            rows = tuple((start + k) % lesson.n_train for k in range(size))
-            X, y = ls.batch_of(lesson, rows)
-            ls.take_step(lesson, X, y, optimizer, rows)
-            st.rerun()
-        elif step or next_10:
+        elif ss.pop(lk.PENDING_NEXT, False) or step or next_10:
             for _ in range(10 if next_10 else 1):
                 ls.take_step(lesson, X, y, optimizer, rows)
     except ls.LearnError as e:
@@ -201,7 +199,8 @@ if auto or st.toggle(f"Check all {n_params:,} gradients with finite differences"
     cache = ss.setdefault(lk.CHECKS, {})
     if key not in cache:
         cache.clear()
-        cache[key] = ls.finite_differences(lesson, X, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            cache[key] = ls.finite_differences(lesson, X, y)
     numeric = cache[key]
 
 features = list(ds.feature_names)

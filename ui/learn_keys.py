@@ -36,7 +36,7 @@ LESSON = "_learn_lesson"
 SIGNATURE = "_learn_signature"      # what the lesson was built from
 RANDOM_ROW = "_learn_random_row"
 CHECKS = "_learn_checks"            # cached finite differences
-MESSAGE = "_learn_message"
+PENDING_NEXT = "_learn_pending_next"  # "Next sample" moved the index: step there
 URL_READ = "_learn_url_read"
 
 # --- URL -------------------------------------------------------------------------------

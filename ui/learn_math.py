@@ -14,6 +14,8 @@ import nncore
 
 #: Relative errors below this are a pass (green), below WARN amber, else red.
 GOOD, WARN = 1e-6, 1e-4
+#: Differences below this pass whatever their relative error (ui.learn_session.ABS_FLOOR).
+ABS_FLOOR = 1e-9
 #: The most gradient entries one layer's check table lists (the worst first beyond it).
 MAX_CHECK_ROWS = 200
 
@@ -113,15 +115,18 @@ def matrix_frame(values: np.ndarray, row_label: str, col_label: str,
 
 
 def check_frame(layer: nncore.LayerTrace, numeric: tuple[np.ndarray, np.ndarray],
-                errors: tuple[np.ndarray, np.ndarray], feature_names: list[str] | None = None,
-                limit: int = MAX_CHECK_ROWS) -> tuple[pd.DataFrame, int]:
+                errors: tuple[np.ndarray, np.ndarray], diffs: tuple[np.ndarray, np.ndarray],
+                feature_names: list[str] | None = None, limit: int = MAX_CHECK_ROWS,
+                ) -> tuple[pd.DataFrame, int]:
     """Each gradient entry beside its finite-difference estimate and relative error.
 
     Returns
     -------
     frame : DataFrame
-        ``parameter``, ``backprop``, ``finite difference``, ``relative error``; all
-        entries when there are at most ``limit``, else the ``limit`` worst.
+        ``parameter``, ``backprop``, ``finite difference``, ``relative error``,
+        ``difference`` and ``check`` (pass when the relative error is below 1e-6 or the
+        difference below the rounding floor); all entries when there are at most
+        ``limit``, else the ``limit`` with the largest relative errors.
     total : int
         How many entries the layer has.
     """
@@ -135,9 +140,14 @@ def check_frame(layer: nncore.LayerTrace, numeric: tuple[np.ndarray, np.ndarray]
     analytic = np.concatenate([layer.dW.ravel(), layer.db.ravel()]).astype(np.float64)
     estimate = np.concatenate([numeric[0].ravel(), numeric[1].ravel()])
     rel = np.concatenate([errors[0].ravel(), errors[1].ravel()])
+    diff = np.concatenate([diffs[0].ravel(), diffs[1].ravel()])
     names += [f"b{n}[{k + 1}]" for k in range(n_units)]
+    ok = (rel < GOOD) | (diff < ABS_FLOOR)
     frame = pd.DataFrame({"parameter": names, "backprop": analytic,
-                          "finite difference": estimate, "relative error": rel})
+                          "finite difference": estimate, "relative error": rel,
+                          "difference": diff,
+                          "check": np.where(rel < GOOD, "ok", np.where(
+                              ok, "ok (below rounding floor)", "check"))})
     total = len(frame)
     if total > limit:
         frame = frame.nlargest(limit, "relative error")
@@ -145,7 +155,7 @@ def check_frame(layer: nncore.LayerTrace, numeric: tuple[np.ndarray, np.ndarray]
 
 
 def error_colour(value: float) -> str:
-    """A CSS background for a relative error: green below 1e-6, amber, red."""
+    """A CSS background for a relative error: green below 1e-6, amber below 1e-4, red."""
     if value < GOOD:
         return "background-color: #c7e9c0"
     if value < WARN:
@@ -153,11 +163,19 @@ def error_colour(value: float) -> str:
     return "background-color: #fc9272"
 
 
+def _row_colours(row: pd.Series) -> list[str]:
+    colour = error_colour(row["relative error"])
+    if row["relative error"] >= GOOD and row["difference"] < ABS_FLOOR:
+        colour = "background-color: #e5f5e0"      # pale green: agrees to the rounding floor
+    return [colour if c in ("relative error", "check") else "" for c in row.index]
+
+
 def styled_check(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """The check table with its relative errors coloured (:func:`error_colour`)."""
-    return (frame.style.map(error_colour, subset=["relative error"])
+    """The check table with its relative errors coloured (:func:`error_colour`; pale green
+    for entries that agree to the rounding floor)."""
+    return (frame.style.apply(_row_colours, axis=1)
             .format({"backprop": "{:.6e}", "finite difference": "{:.6e}",
-                     "relative error": "{:.1e}"}))
+                     "relative error": "{:.1e}", "difference": "{:.1e}"}))
 
 
 def weights_change_frame(before: np.ndarray, after: np.ndarray, index: int,

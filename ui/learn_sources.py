@@ -75,6 +75,7 @@ def pick_fresh() -> Picked:
     try:
         if kind == "perceptron":
             overrides["model.type"] = "perceptron"
+            overrides["model.hidden"] = ()
         else:
             overrides["model.hidden"] = hidden_row.parse(ss[lk.HIDDEN])
             overrides["model.activation"] = ss[lk.ACTIVATION]

@@ -56,19 +56,23 @@ def forward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...], feature_names:
             index=[f"sample {r}" for r in rows] if rows else ["typed"]), width="stretch")
 
 
-def check_summary(worst: float | None, n_params: int) -> None:
+def check_summary(worst: float | None, raw_worst: float | None, n_params: int) -> None:
     """The largest relative error over the network, coloured, in one line."""
-    if worst is None:
+    if worst is None or raw_worst is None:
         st.info(f"Finite-difference check not run for these {n_params:,} parameters "
                 "(two loss evaluations each); switch it on above.", icon=":material/rule:")
-    elif worst < learn_math.GOOD:
+        return
+    floor = ("" if raw_worst == worst else
+             f" Tiny entries that agree to {ls.ABS_FLOOR:g} (the differences' rounding "
+             f"floor) are left out of it; with them the largest is {raw_worst:.1e}.")
+    if worst < learn_math.GOOD:
         st.success(f"Gradient check: the largest relative error over all {n_params:,} "
                    f"parameters is {worst:.1e} (below 1e-6: backprop agrees with finite "
-                   "differences).", icon=":material/check_circle:")
+                   f"differences).{floor}", icon=":material/check_circle:")
     else:
         st.warning(f"Gradient check: the largest relative error over all {n_params:,} "
                    f"parameters is {worst:.1e}. Above 1e-6 usually means an input sits on "
-                   "ReLU's kink or a unit is saturated (rounding), not a wrong gradient.",
+                   f"ReLU's kink or a unit is saturated, not a wrong gradient.{floor}",
                    icon=":material/warning:")
 
 
@@ -78,8 +82,10 @@ def backward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...],
     """Output delta, hidden deltas and gradients, output first, each gradient entry beside
     its finite-difference estimate; returns the largest relative error (None: not run)."""
     errors = ls.relative_errors(tr, numeric) if numeric is not None else None
-    worst = ls.max_relative_error(errors) if errors is not None else None
-    check_summary(worst, sum(layer.W.size + layer.b.size for layer in tr.layers))
+    diffs = ls.abs_differences(tr, numeric) if numeric is not None else None
+    worst = ls.max_relative_error(errors, diffs) if errors is not None else None
+    raw_worst = ls.max_relative_error(errors) if errors is not None else None
+    check_summary(worst, raw_worst, sum(layer.W.size + layer.b.size for layer in tr.layers))
     n = len(tr.layers)
     for layer in reversed(tr.layers):
         i = layer.index
@@ -98,7 +104,7 @@ def backward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...],
             if errors is None:
                 st.dataframe(learn_math.matrix_frame(layer.dW, "input", "unit"), width="stretch")
             else:
-                frame, total = learn_math.check_frame(layer, numeric[i], errors[i],
+                frame, total = learn_math.check_frame(layer, numeric[i], errors[i], diffs[i],
                                                       feature_names)
                 st.dataframe(learn_math.styled_check(frame), hide_index=True, width="stretch",
                              height=min(36 * (len(frame) + 1) + 3, 360))
