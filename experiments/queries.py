@@ -81,10 +81,10 @@ def clear_cache() -> None:
 
 
 def _client(tracking_uri: str | None) -> tuple[Any, str]:
-    from mlflow import MlflowClient
+    from experiments.tracking import mlflow_client
 
     uri = resolve_tracking_uri(tracking_uri)
-    return MlflowClient(tracking_uri=uri), uri
+    return mlflow_client(uri), uri
 
 
 def runs_frame(

@@ -109,6 +109,10 @@ class _FrozenDict(dict):
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(sorted((k, repr(v)) for k, v in self.items())))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from a plain dict: the default pickling fills it with __setitem__.
+        return (type(self), (dict(self),))
+
 
 # --------------------------------------------------------------------------- model, training
 

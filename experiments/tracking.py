@@ -54,6 +54,7 @@ __all__ = [
     "check_tracking_uri",
     "git_commit",
     "mark_killed",
+    "mlflow_client",
     "redact_uri",
     "resolve_tracking_uri",
     "run_page",
@@ -268,6 +269,35 @@ def _sqlite_problem(uri: str, shown: str, set_store: str) -> str | None:
     return None
 
 
+_PREPARED: set[str] = set()
+_PREPARE_LOCK = threading.Lock()
+
+
+def mlflow_client(tracking_uri: str | None = None) -> MlflowClient:
+    """An ``MlflowClient`` for the store, created (and migrated) once, under a file lock.
+
+    A new SQLite store is created by whichever process opens it first, and MLflow's
+    schema migrations race: several processes opening a fresh ``mlflow.db`` at once
+    (sweep workers, the app and a CLI run) break it for good ("table _alembic_tmp_...
+    already exists"). Every process of this project opens a SQLite store through here:
+    the first one in takes ``<file>.lock`` (the ``filelock`` library: portable, and
+    released if the process dies) while MLflow creates or migrates the schema; the
+    others wait, then find it ready.
+    """
+    from mlflow import MlflowClient
+
+    uri = resolve_tracking_uri(tracking_uri)
+    path = sqlite_path(uri)
+    if path is None or uri in _PREPARED:
+        return MlflowClient(tracking_uri=uri)
+    from filelock import FileLock
+
+    with _PREPARE_LOCK, FileLock(f"{os.path.abspath(path)}.lock", timeout=300):
+        client = MlflowClient(tracking_uri=uri)   # creates and migrates the schema
+        _PREPARED.add(uri)
+    return client
+
+
 def check_tracking_uri(tracking_uri: str, timeout: float = 3.0, *,
                        set_store: str = SET_STORE) -> None:
     """Fail fast, in one clear sentence, if the tracking store cannot be used.
@@ -455,12 +485,11 @@ class RunTracker:
         uri = resolve_tracking_uri(tracking_uri)
         if check:
             check_tracking_uri(uri)
-        from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
         from mlflow.utils import mlflow_tags
 
         try:
-            client = MlflowClient(tracking_uri=uri)
+            client = mlflow_client(uri)
             experiment_id = _experiment_id(client, experiment)
             all_tags = {
                 mlflow_tags.MLFLOW_USER: _user(),
@@ -739,12 +768,11 @@ def mark_killed(run_id: str, tracking_uri: str | None = None,
     TrackingError
         The run has already ended (its status is left alone), or the store fails.
     """
-    from mlflow import MlflowClient
     from mlflow.entities import RunTag
     from mlflow.exceptions import MlflowException
 
     uri = resolve_tracking_uri(tracking_uri)
-    client = MlflowClient(tracking_uri=uri)
+    client = mlflow_client(uri)
     try:
         status = client.get_run(run_id).info.status
         if status != "RUNNING":

@@ -144,9 +144,9 @@ def mlflow_client(tracking_uri: str) -> Any:
     seconds on its schema, and the Train page asks for the client as it opens, so
     that time passes while the user reads the form, not after pressing Train.
     """
-    from mlflow import MlflowClient
+    from experiments.tracking import mlflow_client
 
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = mlflow_client(tracking_uri)   # a new SQLite store: created once, under a lock
 
     def warm() -> None:
         # Store problems are reported when a run starts, in one clear sentence.

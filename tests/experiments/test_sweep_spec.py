@@ -147,3 +147,11 @@ def test_overrides_change_the_base_and_recheck_the_space() -> None:
     assert changed.base.training.epochs == 7 and changed.trials == 2
     with pytest.raises(SpecError, match=r"training\.epochs = 0"):
         spec.with_overrides({"training.epochs": 0})
+
+
+def test_a_sweep_travels_to_a_worker_by_pickle() -> None:
+    """Dask sends the sweep to its workers pickled (read-only dataset params included)."""
+    import pickle
+
+    spec = load_sweep(SWEEPS / "moons_architecture.toml")
+    assert pickle.loads(pickle.dumps(spec)) == spec
