@@ -9,6 +9,7 @@ the best child's run id.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -302,3 +303,7 @@ def _finish_parent(parent: Any, sweep: SweepSpec, outcomes: list[TrialOutcome],
     finally:
         if parent.status is None:
             parent.end(status, reason)
+        with contextlib.suppress(Exception):  # a trial whose worker was lost for good
+            from experiments.sweeps.records import end_orphans
+
+            end_orphans(parent.run_id, client=parent.client)

@@ -17,7 +17,7 @@ from typing import Any
 
 from experiments.sweeps.spec import Dimension, SweepSpec, _text, grid_points
 
-__all__ = ["create_study", "pruner_steps", "quiet_optuna", "suggest"]
+__all__ = ["create_study", "grid_order", "make_pruner", "pruner_steps", "quiet_optuna", "suggest"]
 
 
 def _choice_texts(dim: Dimension) -> list[str]:
@@ -41,16 +41,7 @@ def create_study(spec: SweepSpec, storage: Any = None, study_name: str | None = 
         sampler = optuna.samplers.RandomSampler(seed=spec.seed)
     else:
         sampler = optuna.samplers.TPESampler(seed=spec.seed)
-    epochs = spec.base.training.epochs
-    every = pruner_steps(spec)
-    if spec.pruner == "median":
-        pruner: Any = optuna.pruners.MedianPruner(
-            n_startup_trials=min(5, max(1, spec.trials // 4)),
-            n_warmup_steps=max(every, epochs // 10))
-    elif spec.pruner == "hyperband":
-        pruner = optuna.pruners.HyperbandPruner(min_resource=every, max_resource=epochs)
-    else:
-        pruner = optuna.pruners.NopPruner()
+    pruner = make_pruner(spec)
     study = optuna.create_study(direction=spec.direction, sampler=sampler, pruner=pruner,
                                 storage=storage, study_name=study_name,
                                 load_if_exists=storage is not None)
@@ -58,6 +49,22 @@ def create_study(spec: SweepSpec, storage: Any = None, study_name: str | None = 
         for point in grid_order(spec)[: spec.trials]:
             study.enqueue_trial(point)
     return study
+
+
+def make_pruner(spec: SweepSpec) -> Any:
+    """The sweep's Optuna pruner (a study loaded on a worker needs it again: Optuna's
+    storages keep trials, not the pruner)."""
+    import optuna
+
+    epochs = spec.base.training.epochs
+    every = pruner_steps(spec)
+    if spec.pruner == "median":
+        return optuna.pruners.MedianPruner(
+            n_startup_trials=min(5, max(1, spec.trials // 4)),
+            n_warmup_steps=max(every, epochs // 10))
+    if spec.pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=every, max_resource=epochs)
+    return optuna.pruners.NopPruner()
 
 
 def grid_order(spec: SweepSpec) -> list[dict[str, str]]:

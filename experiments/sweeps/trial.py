@@ -85,6 +85,35 @@ class _Prune(nncore.Callback):
             model.stop_reason = f"pruned at epoch {epoch}"
 
 
+def _earlier_attempt(parent_run_id: str, tracking_uri: str | None, number: int,
+                    replicate: int) -> Any:
+    """This replicate's run from an earlier attempt of the trial, if one ended well.
+
+    Dask runs a task again when the worker that ran it (or held its result) is lost:
+    a finished or pruned run is taken as it is, never trained twice; a run left RUNNING
+    by the lost worker is ended FAILED with ``stop_reason=worker lost``.
+    """
+    from mlflow.entities import RunTag
+
+    from experiments.tracking import mlflow_client
+
+    client = mlflow_client(tracking_uri)
+    experiment_id = client.get_run(parent_run_id).info.experiment_id
+    runs = client.search_runs(
+        [experiment_id],
+        f"tags.`{SWEEP_TAG}` = '{parent_run_id}' and tags.`{TRIAL_TAG}` = '{number}' "
+        f"and tags.`{REPLICATE_TAG}` = '{replicate}'")
+    kept = None
+    for run in runs:
+        status, reason = run.info.status, run.data.tags.get("stop_reason", "")
+        if status == "FINISHED" or (status == "KILLED" and reason.startswith("pruned")):
+            kept = kept or run
+        elif status == "RUNNING":
+            client.log_batch(run.info.run_id, tags=[RunTag("stop_reason", "worker lost")])
+            client.set_terminated(run.info.run_id, status="FAILED")
+    return kept
+
+
 def run_trial(
     sweep: SweepSpec,
     number: int,
@@ -97,6 +126,7 @@ def run_trial(
     report_every: int = 1,
     stop_event: threading.Event | None = None,
     dataset: Any = None,
+    idempotent: bool = False,
 ) -> TrialOutcome:
     """Train the replicates of one setting as child runs of the sweep.
 
@@ -119,6 +149,9 @@ def run_trial(
         Set to stop the sweep: the running replicate ends KILLED, no more are trained.
     dataset : Dataset, optional
         The base spec's dataset, already built (reused when the trial keeps it).
+    idempotent : bool
+        Look for an earlier attempt of each replicate first (a task Dask runs again):
+        a finished or pruned run is reused, a RUNNING one ended FAILED (worker lost).
 
     Returns
     -------
@@ -145,6 +178,18 @@ def run_trial(
         except SpecError as e:
             outcome.state, outcome.reason = "FAILED", f"invalid settings: {e}"
             break
+        if idempotent and parent_run_id is not None:
+            earlier = _earlier_attempt(parent_run_id, tracking_uri, number, replicate)
+            if earlier is not None:
+                outcome.run_ids.append(earlier.info.run_id)
+                reason = earlier.data.tags.get("stop_reason", "")
+                if earlier.info.status == "KILLED":
+                    outcome.state, outcome.reason = "PRUNED", reason
+                    outcome.pruned_at = int(reason.rpartition(" ")[2] or 0)
+                    break
+                outcome.values.append(float(earlier.data.metrics.get(
+                    f"final_{sweep.objective}", math.nan)))
+                continue
         prune = (_Prune(sweep.objective, report_every, reporter)
                  if reporter is not None and replicate == 0 else None)
         tags = {SWEEP_TAG: parent_run_id, TRIAL_TAG: str(number),

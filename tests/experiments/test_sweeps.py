@@ -175,3 +175,19 @@ def test_ctrl_c_ends_the_parent_killed(client, experiment_name) -> None:
     assert parent.info.status == "KILLED"
     assert parent.data.tags["stop_reason"] == "interrupted (Ctrl+C) after 1 trials"
     _nothing_running(client, parent.info.run_id)
+
+
+def test_a_running_child_of_an_ended_sweep_is_ended_as_orphaned(client, experiment_name
+                                                                 ) -> None:
+    """Its worker and driver are gone: listing the sweeps ends it KILLED."""
+    from experiments.sweeps import list_sweeps
+
+    result = run_sweep(_sweep({"training.learning_rate": {"choice": [0.05]}}, method="grid"),
+                       experiment=experiment_name)
+    exp_id = client.get_run(result.parent_run_id).info.experiment_id
+    lost = client.create_run(exp_id, tags={"mlflow.parentRunId": result.parent_run_id,
+                                           "sweep.trial": "7"})
+    listed = list_sweeps()
+    assert result.parent_run_id in set(listed["run_id"])
+    run = client.get_run(lost.info.run_id)
+    assert run.info.status == "KILLED" and run.data.tags["stop_reason"] == "orphaned"
