@@ -142,13 +142,18 @@ def cmd_sweeps(args: argparse.Namespace, out: TextIO) -> int:
         best = "" if r["best"] is None or _nan(r["best"]) else (
             f"{r['objective']} {r['best']:.4f}")
         rows.append((r["run_id"][:12], r["started"].tz_convert(None).strftime("%Y-%m-%d %H:%M"),
-                     r["status"], r["name"] or "", r["method"] or "",
-                     f"{r['trials_done']}/{r['trials']}", best, (r["best_run_id"] or "")[:12]))
+                     r["status"], _cell(r["name"]), _cell(r["method"]),
+                     f"{r['trials_done']}/{r['trials']}", best, _cell(r["best_run_id"])[:12]))
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
     for line in (header, *rows):
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip(),
               file=out)
     return 0
+
+
+def _cell(value: Any) -> str:
+    """A table cell: empty for a missing value (None, or NaN in a pandas column)."""
+    return "" if value is None or _nan(value) else str(value)
 
 
 def _nan(value: Any) -> bool:

@@ -40,8 +40,8 @@ def test_a_sweep_prints_each_trial_and_ends_naming_the_parent_and_best(
     trial_lines = [line for line in err.splitlines() if line.startswith("trial ")]
     assert len(trial_lines) == 3 and "[3/3, best val_accuracy" in trial_lines[-1]
 
-    code, out, _ = _main("sweeps")
-    assert code == 0
+    code, out, err = _main("sweeps")
+    assert code == 0, err
     assert parent_id[:12] in out and "moons_architecture" in out and "3/3" in out
 
 
