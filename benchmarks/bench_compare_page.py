@@ -28,8 +28,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_queries import RUNS, open_store  # noqa: E402
 
+from ui import sidebar  # noqa: E402
+
 FIRST_BUDGET, SELECTION_BUDGET = 2.0, 0.5
-COMPARE = "pages/2_Compare.py"
+COMPARE = sidebar.COMPARE
 
 
 def _measure(ids: list[str]) -> tuple[float, float]:

@@ -9,8 +9,13 @@ import streamlit as st
 from experiments.tracking import redact_uri, resolve_tracking_uri, ui_command
 from ui import data, keys
 
-#: The Train page, for ``st.page_link`` and ``st.switch_page``.
+# The pages, for ``st.page_link`` and ``st.switch_page`` (the file name's number orders
+# them in the navigation; every link and test names a page through these).
 TRAIN = "pages/1_Train.py"
+SWEEP = "pages/2_Sweep.py"
+COMPARE = "pages/3_Compare.py"
+RUN = "pages/4_Run.py"
+LEARN = "pages/5_Learn.py"
 #: Pages that show nothing but the store's runs: they stop under a store problem.
 STORE_PAGES = frozenset({"compare", "run"})
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui import sidebar
+
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = str(ROOT / "dashboard.py")
-TRAIN = "pages/1_Train.py"
+TRAIN = sidebar.TRAIN
 
 
 @pytest.fixture

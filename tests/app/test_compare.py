@@ -11,8 +11,9 @@ import pytest
 
 from experiments import RunSpec, train
 from ui import compare_state as cs
+from ui import sidebar
 
-COMPARE = "pages/2_Compare.py"
+COMPARE = sidebar.COMPARE
 
 
 def _spec(lr: float, seed: int = 0, name: str = "xor") -> RunSpec:

@@ -15,12 +15,12 @@ import pytest
 import nncore
 from experiments import RunSpec, load_dataset, train
 from experiments.settings import SETTINGS
-from ui import keys
+from ui import keys, sidebar
 from ui import learn_keys as lk
 from ui import learn_session as ls
 from ui.learn_export import handout, numpy_script
 
-LEARN = "pages/4_Learn.py"
+LEARN = sidebar.LEARN
 
 
 def _open(at, **query):

@@ -11,8 +11,9 @@ import pytest
 
 from experiments import RunSpec, queries, train
 from ui import compare_state as cs
+from ui import sidebar
 
-RUN = "pages/3_Run.py"
+RUN = sidebar.RUN
 
 
 def _open(at, run_id=None):

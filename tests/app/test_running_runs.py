@@ -8,9 +8,10 @@ from streamlit.testing.v1 import AppTest
 
 from experiments.tracking import MARKED_KILLED, RunTracker
 from tests.app.conftest import DASHBOARD
+from ui import sidebar
 
-RUN = "pages/3_Run.py"
-COMPARE = "pages/2_Compare.py"
+RUN = sidebar.RUN
+COMPARE = sidebar.COMPARE
 
 
 @pytest.fixture

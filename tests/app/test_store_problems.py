@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import DASHBOARD, TRAIN
+from ui import sidebar
 
-PAGES = [None, TRAIN, "pages/2_Compare.py", "pages/3_Run.py"]
+PAGES = [None, TRAIN, sidebar.COMPARE, sidebar.RUN]
 
 
 def _closed_port() -> int:

@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import ui.charts
+from ui import sidebar
 
 CHARTS = Path(ui.charts.__file__).parent
 REPO = CHARTS.parents[1]
@@ -31,7 +32,7 @@ def test_chart_builders_never_import_streamlit():
 
 
 def test_every_page_draws_boundaries_with_the_one_builder():
-    for page in ("pages/1_Train.py", "pages/2_Compare.py", "pages/3_Run.py"):
+    for page in (sidebar.TRAIN, sidebar.COMPARE, sidebar.RUN):
         source = (REPO / page).read_text()
         assert "ui.charts.boundary.boundary_chart" in _imports(REPO / page), page
         tree = ast.parse(source)

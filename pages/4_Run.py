@@ -164,9 +164,9 @@ new_id = ss.get(cs.REPRODUCED)
 if new_id:
     with st.container(border=True):
         st.success(f"Reproduced as run {new_id}.")
-        st.page_link("pages/3_Run.py", label="Open the new run", icon=":material/open_in_new:",
+        st.page_link(sidebar.RUN, label="Open the new run", icon=":material/open_in_new:",
                      query_params={"run": new_id})
-        st.page_link("pages/2_Compare.py", label="Compare both",
+        st.page_link(sidebar.COMPARE, label="Compare both",
                      icon=":material/compare_arrows:",
                      query_params={"runs": f"{run_id},{new_id}"})
 
@@ -340,5 +340,5 @@ with data_tab:
         st.dataframe(points.head(200), hide_index=True, width="stretch", height=240)
 
 st.divider()
-st.page_link("pages/2_Compare.py", label="Compare with other runs",
+st.page_link(sidebar.COMPARE, label="Compare with other runs",
              icon=":material/compare_arrows:", query_params={"runs": run_id})

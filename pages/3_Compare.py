@@ -496,5 +496,5 @@ if len(compared) > MAX_PANELS:
 st.divider()
 pick = st.selectbox("Open one run", compared, format_func=lambda r: labels.get(r, r),
                     key="cmp_open_run")
-st.page_link("pages/3_Run.py", label="Open its page", icon=":material/open_in_new:",
+st.page_link(sidebar.RUN, label="Open its page", icon=":material/open_in_new:",
              query_params={"run": pick})
