@@ -2,6 +2,8 @@
 # Sets up everything the test suite needs on a fresh machine, then runs all of it.
 #   - a virtual environment in .venv with requirements-dev.txt and this project (editable)
 #   - Debian's Chromium for the browser tests (apt-get, only when /usr/bin/chromium is missing)
+#   - Debian's PostgreSQL server for the team-store sweep test (apt-get, only when no
+#     /usr/lib/postgresql/*/bin/initdb exists; the test starts its own cluster)
 #   - ruff, then pytest over the whole suite, slow end-to-end tests included
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not slow"` for a quick run.
 set -euo pipefail
@@ -25,6 +27,14 @@ if [ ! -x /usr/bin/chromium ]; then
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    echo "Installing Debian's postgresql for the PostgreSQL-backed MLflow server test..."
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
 
 export MLFLOW_DISABLE_TELEMETRY=true   # no network here, and tests should not phone home
