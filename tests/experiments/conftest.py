@@ -8,16 +8,19 @@ at the session store, so nothing lands in the repository.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.experiments.servers import (
+    FIRST_START_TIMEOUT,
+    MlflowServer,
+    postgres,
+    require_postgres,
+    serve_mlflow,
+)
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
@@ -79,61 +82,43 @@ def client(tracking_uri: str):
 # --------------------------------------------------------------------------- server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="session")
+def mlflow_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real ``mlflow server`` (SQLite store, proxied artifacts) on a free 127.0.0.1 port.
 
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1) as r:
-                if r.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.25)
-    return False
+    Its log holds the access log (:meth:`MlflowServer.requests`). Skips when it cannot
+    start, except under ``CI=true``, where that fails.
+    """
+    work = tmp_path_factory.mktemp("mlflow-server")
+    try:
+        with serve_mlflow(work, f"sqlite:///{work / 'mlflow.db'}", timeout=90) as server:
+            yield server
+    except RuntimeError as e:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(e))
+        pytest.skip(str(e))
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``mlflow server`` on 127.0.0.1 at a free port; yields its URL.
+def mlflow_server(mlflow_server_process: MlflowServer) -> str:
+    """The URL of :func:`mlflow_server_process`."""
+    return mlflow_server_process.url
 
-    Skips when it cannot start, except under ``CI=true``, where that fails.
+
+@pytest.fixture(scope="session")
+def postgres_mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """``mlflow server`` backed by its own PostgreSQL cluster (a team's store).
+
+    The cluster runs in a temp folder on a free loopback port (as user ``postgres``
+    when the tests run as root); the server's first start migrates the empty database
+    (up to :data:`~tests.experiments.servers.FIRST_START_TIMEOUT` seconds). Both stop
+    afterwards. Skips when PostgreSQL is not installed, except under ``CI=true``.
     """
-    work = tmp_path_factory.mktemp("mlflow-server")
-    port = _free_port()
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    log = open(work / "server.log", "wb")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server",
-         "--backend-store-uri", f"sqlite:///{work / 'mlflow.db'}",
-         "--artifacts-destination", str(work / "artifacts"),
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if not _wait_healthy(url, proc, timeout=90):
-            tail = (work / "server.log").read_text(errors="replace")[-2000:]
-            message = f"mlflow server did not start on {url}:\n{tail}"
-            if os.environ.get("CI", "").lower() == "true":
-                pytest.fail(message)
-            pytest.skip(message)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    require_postgres()
+    work = tmp_path_factory.mktemp("mlflow-postgres-server")
+    with postgres() as cluster, serve_mlflow(work, cluster.uri, workers=2,
+                                             timeout=FIRST_START_TIMEOUT) as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- helpers
