@@ -43,6 +43,10 @@ __all__ = [
 ENDED = frozenset({"FINISHED", "FAILED", "KILLED"})
 _TAG_COLUMNS = ("dataset", "task", "source", "model_type", "architecture", "failure_reason",
                 "stop_reason")
+#: Columns from tags whose names are not plain: the sweep a run belongs to (its parent's
+#: run id, set on every trial), the sweep's name (set on the parent) and the trial number.
+_GROUP_COLUMNS = {"parent_run_id": "mlflow.parentRunId", "sweep": "sweep.name",
+                  "sweep_trial": "sweep.trial"}
 
 
 class _Cache:
@@ -118,7 +122,9 @@ def runs_frame(
         when the newest metric value was logged, NaT before the first),
         ``duration_s``, the tags
         ``dataset``, ``task``, ``source``, ``model_type``, ``architecture``,
-        ``failure_reason``, ``stop_reason``, then ``metrics.<key>`` (latest value)
+        ``failure_reason``, ``stop_reason``, ``parent_run_id`` (a sweep trial's sweep
+        run), ``sweep`` (a sweep run's name), ``sweep_trial`` (a trial's number), then
+        ``metrics.<key>`` (latest value)
         and ``params.<key>``. Empty (with those base columns) when there are no runs.
     """
     client, _ = _client(tracking_uri)
@@ -128,7 +134,7 @@ def runs_frame(
         names = [experiments] if isinstance(experiments, str) else list(experiments)
         exps = [e for e in (client.get_experiment_by_name(n) for n in names) if e is not None]
     base = ["run_id", "run_name", "experiment", "status", "start_time", "end_time",
-            "last_logged", "duration_s", *_TAG_COLUMNS]
+            "last_logged", "duration_s", *_TAG_COLUMNS, *_GROUP_COLUMNS]
     if not exps:
         return pd.DataFrame(columns=base)
     exp_names = {e.experiment_id: e.name for e in exps}
@@ -153,6 +159,8 @@ def runs_frame(
         }
         for tag in _TAG_COLUMNS:
             row[tag] = data.tags.get(tag)
+        for column, tag in _GROUP_COLUMNS.items():
+            row[column] = data.tags.get(tag)
         for key, value in sorted(data.metrics.items()):
             row[f"metrics.{key}"] = value
         if include_params:
