@@ -74,7 +74,11 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
     for status, (_, run) in zip(status_labels(runs), runs.iterrows(), strict=True):
         params = {k[len("params."):]: v for k, v in run.items()
                   if isinstance(k, str) and k.startswith("params.") and isinstance(v, str)}
-        if "metrics.final_val_accuracy" in run and pd.notna(run["metrics.final_val_accuracy"]):
+        objective = params.get("sweep.objective")
+        best = run.get(f"metrics.best_{objective}") if objective else None
+        if best is not None and pd.notna(best):
+            score = f"best {objective} {best:.4g}"
+        elif "metrics.final_val_accuracy" in run and pd.notna(run["metrics.final_val_accuracy"]):
             score = f"accuracy {run['metrics.final_val_accuracy']:.1%}"
         elif "metrics.final_val_rmse" in run and pd.notna(run["metrics.final_val_rmse"]):
             score = f"RMSE {run['metrics.final_val_rmse']:.4g}"
@@ -85,7 +89,8 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
             "started": run["start_time"].tz_convert(None) if pd.notna(run["start_time"])
             else None,
             "dataset": run["dataset"],
-            "architecture": run["architecture"],
+            "architecture": run["architecture"] if not objective else
+            f"sweep of {int(run.get('metrics.trials_done', 0) or 0)} trials",
             "validation": score,
             "epochs": run.get("metrics.final_epochs"),
             "settings": train_link(params),
@@ -101,8 +106,8 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
 st.subheader("Recent runs", anchor=False)
 store_error = data.store_problem(tracking_uri)  # said at the top of the page (the sidebar)
 try:
-    runs = data.runs_table(tracking_uri) if store_error is None and data.store_has_runs(
-        tracking_uri) else None
+    runs = data.runs_table(tracking_uri, top_level=True) if store_error is None and \
+        data.store_has_runs(tracking_uri) else None
 except ExperimentError as e:
     runs, store_error = None, f"Cannot read the tracking store: {e}"
     st.error(store_error)
@@ -138,5 +143,23 @@ else:
     )
     st.caption(f"{len(runs)} most recent runs of this store (newest first). "
                "'open in Train' reopens a run's settings; a run id opens the run's page.")
+    sweeps = runs.head(20)
+    sweeps = sweeps[sweeps["sweep"].notna()] if "sweep" in sweeps else sweeps.iloc[:0]
+    for sweep in sweeps.itertuples():
+        # A sweep is one row; its trials (child runs) open below it on demand.
+        if st.toggle(f"Show the trials of sweep {sweep.sweep} ({sweep.run_id[:8]})",
+                     key=f"home_sweep:{sweep.run_id}"):
+            trials = data.runs_table(tracking_uri, max_results=1000,
+                                     parent_run_id=sweep.run_id)
+            if trials.empty:
+                st.caption("No trial recorded yet.")
+            else:
+                st.dataframe(recent_runs(trials.sort_values(
+                    "sweep_trial", key=lambda s: pd.to_numeric(s, errors="coerce"))),
+                    hide_index=True, width="stretch", key=f"home_trials:{sweep.run_id}",
+                    column_config={"open": st.column_config.LinkColumn(
+                        "run id", display_text=r"Run\?run=(.{8})", width="small")},
+                    column_order=["status", "architecture", "validation", "epochs",
+                                  "settings", "run", "open"])
 
 st.caption(f"nncore {nncore.__version__}")

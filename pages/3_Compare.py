@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from experiments import compare, queries
+from experiments import compare, queries, run_groups
 from experiments.errors import ExperimentError
 from experiments.frames import metric_title, parallel_frame
 from ui import compare_state as cs
@@ -215,11 +215,36 @@ shown = compare.filter_runs(
 ).reset_index(drop=True)
 labels = compare.run_labels(runs) if not runs.empty else {}
 
+# --------------------------------------------------------------------------- sweeps
+# A sweep's trials are folded under its row unless its pill is on (a link that compares
+# trials, e.g. the Sweep page's "Compare top 5", opens their sweep).
+trial_counts = run_groups.trial_counts(shown)
+if trial_counts:
+    names = dict(zip(runs["run_id"], runs["sweep"].fillna(runs["run_name"]), strict=True))
+    compared_sweeps = set(runs[runs["run_id"].isin(ss.get(cs.RUNS, []))]["parent_run_id"]
+                          .dropna())
+    if cs.EXPANDED not in ss:
+        ss[cs.EXPANDED] = [s for s in trial_counts if s in compared_sweeps]
+    ss[cs.EXPANDED] = [s for s in ss[cs.EXPANDED] if s in trial_counts]
+    st.pills("Show the trials of", list(trial_counts), key=cs.EXPANDED,
+             selection_mode="multi",
+             format_func=lambda s: f"sweep {names.get(s, s[:8])} · {trial_counts[s]} trials",
+             help="A sweep's trials (child runs) are folded under the sweep's row; pick a "
+                  "sweep to list them in the table.")
+    shown = run_groups.fold_sweeps(shown, ss[cs.EXPANDED])
+folded = sum(n for s, n in trial_counts.items() if s not in ss.get(cs.EXPANDED, []))
+
 # --------------------------------------------------------------------------- runs table
 st.subheader(f"Runs · {len(shown)} of {len(runs)}", anchor=False)
+if folded:
+    st.caption(f"{folded} sweep trials are folded under their sweeps (pick a sweep above "
+               "to list them).")
 if shown.empty:
     st.info("No run matches these filters. Clear some of them to see more runs.")
 table = comparison_table(shown, bool(ss.get(cs.ONLY_DIFF, True)))
+if trial_counts and len(table):
+    table.insert(2 if "run_name" in table.columns else 1, "sweep",
+                 run_groups.group_labels(shown, runs).to_numpy())
 table.insert(1, "open", ["Run?run=" + r for r in table["run_id"]])
 table["status"] = table["run_id"].map(dict(zip(shown["run_id"], queries.status_labels(shown),
                                                strict=True)))  # RUNNING: silent for how long
@@ -238,6 +263,8 @@ event = st.dataframe(
         "run_name": st.column_config.TextColumn("run", width="medium"),
         "started": st.column_config.DatetimeColumn("started (UTC)", format="MM-DD HH:mm:ss"),
         "status": st.column_config.TextColumn(width="small"),
+        "sweep": st.column_config.TextColumn(width="small",
+                                             help="A sweep's trials, folded or listed"),
         **{c: st.column_config.NumberColumn(c, format="%.4f") for c in table.columns
            if c.split(".")[-1].startswith(("val_", "train_")) or c.endswith("_loss")},
     },

@@ -54,9 +54,11 @@ if runs.empty:
     st.stop()
 
 ids = runs["run_id"].tolist()
-if not ss.get(cs.RUN_URL_READ):
+wanted = st.query_params.get("run")
+# The first visit reads the URL; later, a link from another page (a run this page did
+# not write into the URL itself) does too.
+if not ss.get(cs.RUN_URL_READ) or (wanted and wanted != ss.get(cs.RUN_URL_WRITTEN)):
     ss[cs.RUN_URL_READ] = True
-    wanted = st.query_params.get("run")
     if wanted:
         if wanted not in ids:
             st.warning(f"Run {wanted} is not among the {len(ids)} most recent runs of this store; "
@@ -71,6 +73,7 @@ st.selectbox("Run", ids, key=cs.RUN, format_func=lambda r: labels.get(r, r))
 run_id = ss[cs.RUN]
 if st.query_params.get("run") != run_id:
     st.query_params["run"] = run_id
+ss[cs.RUN_URL_WRITTEN] = run_id
 run = runs.set_index("run_id").loc[run_id]
 
 # --------------------------------------------------------------------------- header

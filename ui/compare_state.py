@@ -49,10 +49,14 @@ POOL_DATA_SEED = "cmp_pool_data_seed"
 # --- session objects (not widgets) ------------------------------------------------------
 LAST_TABLE_PICK = "_cmp_last_table_pick"
 URL_READ = "_cmp_url_read"
+URL_WRITTEN = "_cmp_url_written"
+#: The sweeps whose trials the runs table shows (pills; the others are folded).
+EXPANDED = "cmp_expanded_sweeps"
 
 # --- Run page ---------------------------------------------------------------------------
 RUN = "run_id"
 RUN_URL_READ = "_run_url_read"
+RUN_URL_WRITTEN = "_run_url_written"
 REPRODUCE = "run_reproduce"
 REPRODUCED = "_run_reproduced"
 PREDICT_FORM = "run_predict"
@@ -169,7 +173,12 @@ def query_from_values(values: Mapping[str, Any], runs: Sequence[str]) -> dict[st
 
 
 def init_from_url(session: MutableMapping[str, Any], query: Mapping[str, str]) -> list[str]:
-    """On a session's first visit, put the URL's choices into session state.
+    """On a session's first visit, or when a link brings runs, put the URL's choices
+    into session state.
+
+    A link from another page (the Sweep page's "Compare top 5", the Run page's
+    "Compare both") opens the page in the same session with ``runs=`` in the URL:
+    any URL naming runs that this page did not write itself is read again.
 
     Parameters
     ----------
@@ -183,9 +192,12 @@ def init_from_url(session: MutableMapping[str, Any], query: Mapping[str, str]) -
     list of str
         Messages about values of the URL that were skipped (empty after the first visit).
     """
-    if session.get(URL_READ):
+    link = "runs" in query and dict(query) != session.get(URL_WRITTEN)
+    if session.get(URL_READ) and not link:
         return []
     session[URL_READ] = True
+    session.pop(LAST_TABLE_PICK, None)  # the table's old ticks must not replace the link's
+    session.pop(EXPANDED, None)  # the sweeps of the link's runs open anew
     values, runs, errors = values_from_query(query)
     for key, value in values.items():
         session[key] = value
@@ -205,10 +217,12 @@ def apply_defaults(session: MutableMapping[str, Any]) -> None:
             session[key] = default
 
 
-def write_url(session: Mapping[str, Any], runs: Sequence[str]) -> None:
-    """Write the current comparison into the URL (only when it changed)."""
+def write_url(session: MutableMapping[str, Any], runs: Sequence[str]) -> None:
+    """Write the current comparison into the URL (only when it changed), and remember
+    it (:func:`init_from_url` then tells it from a link's)."""
     import streamlit as st
 
     query = query_from_values(session, runs)
+    session[URL_WRITTEN] = query
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)

@@ -78,8 +78,13 @@ def dataset(name: str, test_size: float, seed: int, params: Mapping[str, Any]) -
     return _dataset(name, float(test_size), int(seed), tuple(sorted(params.items())))
 
 
+#: MLflow filter of the runs that are not a sweep's trials.
+TOP_LEVEL = "tags.mlflow.parentRunId IS NULL"
+
+
 @st.cache_data(ttl=10, show_spinner=False, max_entries=8)
-def runs_table(tracking_uri: str, max_results: int = 50) -> pd.DataFrame:
+def runs_table(tracking_uri: str, max_results: int = 50, top_level: bool = False,
+               parent_run_id: str | None = None) -> pd.DataFrame:
     """Recent runs of every experiment in the store (cached for 10 s; cleared after a run).
 
     Parameters
@@ -88,13 +93,20 @@ def runs_table(tracking_uri: str, max_results: int = 50) -> pd.DataFrame:
         The store (part of the cache key, so switching stores never mixes runs).
     max_results : int
         Most runs.
+    top_level : bool
+        Leave out the trials of sweeps (child runs): a sweep is one row.
+    parent_run_id : str, optional
+        Only the trials of this sweep.
 
     Returns
     -------
     DataFrame
         :func:`experiments.queries.runs_frame`'s columns.
     """
-    return runs_frame(tracking_uri=tracking_uri, max_results=max_results)
+    where = TOP_LEVEL if top_level else ""
+    if parent_run_id is not None:
+        where = f"tags.mlflow.parentRunId = '{parent_run_id}'"
+    return runs_frame(tracking_uri=tracking_uri, max_results=max_results, filter_string=where)
 
 
 def save_upload(name: str, content: bytes) -> Path:
@@ -171,3 +183,36 @@ def wait_for_store(tracking_uri: str, timeout: float = 120.0) -> None:
     thread = _WARMUPS.get(tracking_uri)
     if thread is not None:
         thread.join(timeout)
+
+
+@st.cache_data(ttl=10, show_spinner=False, max_entries=8)
+def sweeps_table(tracking_uri: str) -> pd.DataFrame:
+    """The store's sweeps, newest first (cached 10 s; cleared when a sweep ends).
+
+    :func:`experiments.sweeps.list_sweeps` (which also ends the RUNNING trials of
+    sweeps whose driver is gone, as KILLED ``orphaned``).
+    """
+    from experiments.sweeps import list_sweeps
+
+    return list_sweeps(tracking_uri)
+
+
+@st.cache_data(ttl=10, show_spinner=False, max_entries=32)
+def sweep_record(tracking_uri: str, parent_run_id: str, status: str) -> Any:
+    """A sweep read back from the store (:func:`experiments.sweeps.results.load_sweep_record`).
+
+    ``status`` is part of the key: a sweep that has ended is read once more, with
+    its final trials table.
+    """
+    from experiments.sweeps.results import load_sweep_record
+
+    return load_sweep_record(parent_run_id, tracking_uri)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def sweep_importance(trials: pd.DataFrame, space: dict[str, Any], direction: str,
+                     evaluator: str) -> Any:
+    """:func:`experiments.sweeps.results.param_importance`, once per trials table."""
+    from experiments.sweeps.results import param_importance
+
+    return param_importance(trials, space, direction, evaluator)

@@ -58,27 +58,30 @@ def choice(row: Setting, value: Any, *, where: Any = st, label: str | None = Non
                            key=key or row.key, help=help_text)
 
 
-def widget(row: Setting, form: dict[str, Any], *, where: Any = st, key: str | None = None
-           ) -> Any:
+def widget(row: Setting, form: dict[str, Any], *, where: Any = st, key: str | None = None,
+           prefix: str = "") -> Any:
     """The widget of any row, starting from the saved ``form`` value; returns its value.
 
     Optional numbers are a switch ("full", "off") plus a number input. ``key`` is the
-    widget key when it is not the row's own (a dataset's parameters).
+    widget key when it is not the row's own (a dataset's parameters). ``prefix`` goes
+    before every key the widget uses (its switch's too), so another page can show the
+    same row beside the Train page's without sharing its state (the Sweep page: ``sw:``).
     """
-    key = key or row.key
+    own = prefix + row.key
+    key = key or own
     value = form.get(key, row.default)
     if row.kind == "bool":
         return where.checkbox(row.label, value=bool(value), key=key, help=_help(row))
     if row.kind == "choice":
         return choice(row, value, where=where, key=key)
-    if key != row.key:
+    if key != own:
         return number(row, value, where=where, key=key)
     if row.kind in ("int", "float"):
         if state.is_optional_number(row):
-            switch = state.switch_key(row)
+            switch = prefix + state.switch_key(row)
             where.checkbox(f"{row.label}: {row.none_word}", value=bool(form.get(switch)),
                            key=switch, help=f"Unset: {row.label.lower()} is {row.none_word}.")
-            return number(row, state.shown_number(row, value), where=where,
+            return number(row, state.shown_number(row, value), where=where, key=key,
                           disabled=bool(st.session_state.get(switch)))
-        return number(row, value, where=where)
+        return number(row, value, where=where, key=key)
     return where.text_input(row.label, value=str(value or ""), key=key, help=_help(row))
