@@ -86,8 +86,9 @@ def delta_tex(tr: nncore.BackpropTrace, index: int) -> str:
 def gradient_tex(index: int) -> str:
     """``dE/dW = A_prevᵀ δ``, ``dE/db = Σ_rows δ``."""
     n = index + 1
-    prev = "X" if index == 0 else f"A^{{[{n - 1}]}}"
-    return (rf"\frac{{\partial E}}{{\partial W^{{[{n}]}}}} = {prev}^{{\top}} \delta^{{[{n}]}},"
+    # one superscript only: ``A^{[1]}^{\top}`` is a KaTeX "double superscript" error
+    prev_t = r"X^{\top}" if index == 0 else rf"A^{{[{n - 1}]\top}}"
+    return (rf"\frac{{\partial E}}{{\partial W^{{[{n}]}}}} = {prev_t} \delta^{{[{n}]}},"
             rf"\qquad \frac{{\partial E}}{{\partial b^{{[{n}]}}}} = \sum_i \delta^{{[{n}]}}_i")
 
 

@@ -122,6 +122,10 @@ def step_view(lesson: ls.Lesson, optimizer: str, momentum: float, lr: float) -> 
         st.info("No step taken yet: press **Take one step**, **Next sample** or **Next 10 "
                 "steps**.", icon=":material/directions_walk:")
         return
+    first = lesson.steps[0]
+    if record.rows and all(r.rows == record.rows for r in lesson.steps):
+        st.markdown(f"Over {len(lesson.steps)} step(s) on this sample, its loss went from "
+                    f"**{first.sample_loss_before:.5g}** to **{record.sample_loss_after:.5g}**.")
     c1, c2, c3 = st.columns(3)
     c1.metric("loss on the sample", f"{record.sample_loss_after:.5g}",
               delta=f"{record.sample_loss_after - record.sample_loss_before:+.3g}",

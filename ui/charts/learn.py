@@ -124,7 +124,8 @@ def network_diagram(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
 
 def neuron_heatmaps(frame: pd.DataFrame, x: str, y: str, points: pd.DataFrame | None = None,
                     *, label: str | None = None, classes: Sequence[str] | None = None,
-                    size: int = 110, max_units: int = MAX_HEATMAP_UNITS) -> alt.FacetChart:
+                    size: int = 110, max_units: int = MAX_HEATMAP_UNITS,
+                    columns: int = 5) -> alt.FacetChart:
     """Every hidden unit's output over the input plane, as small multiples.
 
     Parameters
@@ -138,6 +139,8 @@ def neuron_heatmaps(frame: pd.DataFrame, x: str, y: str, points: pd.DataFrame | 
         Training points drawn on every panel, coloured by ``label``.
     max_units : int
         Per layer, the first ``max_units`` units are drawn.
+    columns : int
+        Panels per row (five fit the page's width with the legends beside them).
 
     Returns
     -------
@@ -149,13 +152,17 @@ def neuron_heatmaps(frame: pd.DataFrame, x: str, y: str, points: pd.DataFrame | 
     xs, ys = np.sort(shown[x].unique()), np.sort(shown[y].unique())
     dx = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
     dy = float(ys[1] - ys[0]) if len(ys) > 1 else 1.0
-    shown["x2"], shown["y2"] = shown[x] + dx, shown[y] + dy
-    heat = alt.Chart().mark_rect().encode(
+    # cell ends under names no dataset uses (moons' own features are called x1 and x2)
+    shown["_cell_x_end"], shown["_cell_y_end"] = shown[x] + dx, shown[y] + dy
+    # the heat is a fill scale and the points a colour scale: two channels, two legends,
+    # each drawn once for all panels (one shared colour channel would merge them)
+    heat = alt.Chart().transform_filter("isValid(datum.value)").mark_rect().encode(
         x=alt.X(f"{x}:Q", title=x, scale=alt.Scale(nice=False, zero=False)),
-        x2="x2:Q", y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(nice=False, zero=False)),
-        y2="y2:Q",
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", reverse=True,
-                                                   domainMid=0), title="unit output"),
+        x2="_cell_x_end:Q",
+        y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(nice=False, zero=False)),
+        y2="_cell_y_end:Q",
+        fill=alt.Fill("value:Q", scale=alt.Scale(scheme="redblue", reverse=True,
+                                                 domainMid=0), title="unit output"),
         tooltip=[alt.Tooltip("neuron:N"), alt.Tooltip("value:Q", format=".3g")],
     )
     layers: list[alt.Chart] = [heat]
@@ -172,8 +179,8 @@ def neuron_heatmaps(frame: pd.DataFrame, x: str, y: str, points: pd.DataFrame | 
     chart = alt.layer(*layers, data=data).properties(width=size, height=size)
     return chart.facet(facet=alt.Facet("neuron:N", title=None,
                                        sort=alt.SortField("layer")),
-                       columns=min(8, max(1, int(shown["unit"].max())))).resolve_scale(
-        color="independent" if points is None else "shared")
+                       columns=min(columns, max(1, int(shown["unit"].max())))).resolve_scale(
+        fill="shared", color="shared")
 
 
 def perceptron_chart(points: pd.DataFrame, x: str, y: str, label: str,

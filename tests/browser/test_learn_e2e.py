@@ -1,0 +1,97 @@
+"""In Chromium: train on the Train page, open Learn on that model, step 10 times; the
+sample's loss falls and the gradient check's summary shows (issue 11). Screenshots of the
+forward, backward and neuron views go to /tmp/screenshots/learn_*.png."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+OVER = re.compile(r"Over (\d+) step\(s\) on this sample, its loss went from ([0-9.e+-]*[0-9]) "
+                  r"to ([0-9.e+-]*[0-9])")
+
+
+@pytest.fixture
+def server(tmp_path):
+    require_browser()
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
+    with serve_dashboard(work, tmp_path / "server.log", env) as url:
+        yield url
+
+
+@pytest.fixture
+def page(server):
+    with loopback_context({"width": 1280, "height": 1400}) as context:
+        context.set_default_timeout(90_000)
+        yield context.new_page()
+
+
+def _settled(page) -> None:
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=120_000)
+
+
+def _tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(500)
+
+
+def test_learn_from_a_finished_train_run(server, page, tmp_path):
+    page.goto(f"{server}/Train")
+    page.get_by_role("heading", name="Train a network").wait_for()
+    _settled(page)
+    page.locator('[data-testid="stSelectbox"]', has_text="Dataset").first.click()
+    page.get_by_role("option", name="moons", exact=True).click()
+    _settled(page)
+    epochs = page.get_by_role("spinbutton", name="Epochs")
+    epochs.fill("200")
+    epochs.press("Enter")
+    _settled(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    # the result line, not any text that merely contains the word
+    page.get_by_text(re.compile(r"Finished [\d,]+ epochs in")).first.wait_for(timeout=180_000)
+    _settled(page)
+
+    # the sidebar's page link keeps this browser session (and the trained model)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Learn").click()
+    page.get_by_role("heading", name="Learn: backpropagation, step by step").wait_for()
+    _settled(page)
+    page.get_by_text("The model trained on the Train page").click()
+    _settled(page)
+    page.get_by_text("the model trained on the Train page", exact=False).first.wait_for()
+    assert page.get_by_text("Gradient check: the largest relative error").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    _tab(page, "Forward pass")
+    save_shot(page, tmp_path, "learn_forward.png")
+    _tab(page, "Backward pass")
+    page.get_by_text("Gradient check: the largest relative error").first.wait_for()
+    save_shot(page, tmp_path, "learn_backward.png")
+
+    page.get_by_role("button", name="Next 10 steps").click()
+    _settled(page)
+    _tab(page, "Step")
+    summary = page.get_by_text(OVER).first
+    summary.wait_for()
+    steps, before, after = OVER.search(summary.inner_text()).groups()
+    assert int(steps) == 10
+    assert float(after) < float(before)
+    assert page.get_by_text("Gradient check: the largest relative error").count() >= 1
+    save_shot(page, tmp_path, "learn_step.png")
+
+    _tab(page, "Network")
+    page.locator('[data-testid="stVegaLiteChart"] svg.marks >> visible=true').first.wait_for()
+    save_shot(page, tmp_path, "learn_network.png")
+    _tab(page, "Neurons")
+    page.wait_for_timeout(1500)
+    save_shot(page, tmp_path, "learn_neurons.png")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # every formula rendered: KaTeX shows what it cannot parse as red source text
+    assert page.locator(".katex-error").count() == 0
+    assert page.locator(".katex").count() > 5
