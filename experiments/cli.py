@@ -29,11 +29,10 @@ import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
-from experiments.formatting import format_duration
+from experiments.progress import EpochProgress
 
 __all__ = ["main"]
 
@@ -45,68 +44,6 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
 #: How the CLI's messages say where to choose another store.
 SET_STORE = "MLFLOW_TRACKING_URI or pass --tracking-uri"
-
-
-class ProgressBar:
-    """A one-line terminal progress bar, redrawn at most ``fps`` times a second.
-
-    On a terminal it redraws in place; otherwise (a log file, CI) it prints a line
-    at every tenth of the run.
-    """
-
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 28, fps: float = 10.0) -> None:
-        self.stream = stream
-        self.width = width
-        self.interval = 1.0 / fps
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.total = 1
-        self.started = time.monotonic()
-        self._last_draw = 0.0
-        self._last_decile = -1
-        self._last_epoch = 0
-        self._lock = threading.Lock()
-
-    def begin(self, total: int) -> None:
-        self.total = max(1, total)
-        self.started = time.monotonic()
-
-    def update(self, epoch: int, logs: Mapping[str, float], force: bool = False) -> None:
-        if epoch == self._last_epoch:
-            return
-        now = time.monotonic()
-        frac = min(1.0, epoch / self.total)
-        decile = int(frac * 10)
-        if self.tty:
-            if not force and now - self._last_draw < self.interval and epoch < self.total:
-                return
-        elif not force and decile == self._last_decile:
-            return
-        self._last_draw, self._last_decile, self._last_epoch = now, decile, epoch
-        filled = round(frac * self.width)
-        bar = "#" * filled + "." * (self.width - filled)
-        elapsed = now - self.started
-        eta = elapsed / frac - elapsed if frac > 0 else float("nan")
-        shown = "  ".join(f"{_short(k)} {v:.4g}" for k, v in logs.items()
-                          if k in ("train_loss", "val_loss", "val_accuracy", "val_rmse"))
-        width = len(str(self.total))
-        when = ("ETA " + format_duration(eta) if epoch < self.total
-                else format_duration(elapsed))
-        line = f"epoch {epoch:>{width}}/{self.total} [{bar}] {frac:4.0%}  {shown}  {when}"
-        with self._lock:
-            if self.tty:
-                self.stream.write("\r" + line + "\x1b[K")
-            else:
-                self.stream.write(line + "\n")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _short(key: str) -> str:
-    return key.replace("accuracy", "acc")
 
 
 def _parse_sets(items: Sequence[str]) -> dict[str, str]:
@@ -197,7 +134,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from experiments.tracking import check_tracking_uri, resolve_tracking_uri
 
         check_tracking_uri(resolve_tracking_uri(args.tracking_uri), set_store=SET_STORE)
-    bar = None if args.quiet else ProgressBar(err)
+    bar = None if args.quiet else EpochProgress(err)
     callbacks = []
     if bar is not None:
         import nncore

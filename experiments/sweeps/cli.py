@@ -34,27 +34,14 @@ class SweepProgress:
     """Trials done, best so far and ETA: a rich progress bar, or one line per trial."""
 
     def __init__(self, stream: TextIO, total: int, objective: str) -> None:
-        from rich.console import Console
+        from experiments.progress import console_for, progress_bar
 
-        self.console = Console(file=stream, highlight=False, soft_wrap=True)
+        self.console = console_for(stream)
         self.total, self.objective = total, objective
         self.started = time.monotonic()
         self.progress: Any = None
         if self.console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.progress = Progress(
-                TextColumn("trials"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[best]}"), TimeElapsedColumn(),
-                TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
-                transient=False)
+            self.progress = progress_bar(self.console, "trials", "best")
             self.task = self.progress.add_task("sweep", total=total, best="")
             self.progress.start()
 
