@@ -70,3 +70,21 @@ def test_readme_experiments_example_runs(tmp_path):
     assert "prediction" in lines[-4] and "probability_1" in lines[-4]   # the predicted frame
     # Library use prints no MLflow chatter for every run (issue 14, 11c).
     assert "Validating input example" not in out.stderr
+
+
+def test_readme_sweep_example_runs(tmp_path):
+    """The sweep snippet, as a user's script (``__main__``) outside the project folder."""
+    text = README.read_text()
+    section = text.split("## Sweeps", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    cwd = _outside_the_project(tmp_path)
+    script = cwd / "sweep_example.py"
+    script.write_text(code)
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, str(script)], cwd=cwd, capture_output=True, text=True,
+                         timeout=300, env={**environ, "MLFLOW_DISABLE_TELEMETRY": "true",
+                                           "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/m.db"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    status, parent, best = out.stdout.splitlines()[0].split()
+    assert status == "FINISHED" and len(parent) == 32 and len(best) == 32
+    assert "training.learning_rate" in out.stdout and "COMPLETE" in out.stdout
