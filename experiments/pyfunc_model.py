@@ -2,7 +2,10 @@
 
 A logged model holds the weights (``model.npz`` + ``model.json``, written by
 :func:`nncore.save`), the fitted preprocessing (``preprocessing.json``) and
-code, never pickled objects. It accepts a DataFrame of the dataset's *raw*
+code, never pickled objects. The code (``nncore`` and ``experiments``) ships as one
+archive, ``code/project.zip``, that ``model_code.py`` puts on ``sys.path`` (Python
+imports from a zip file): one upload instead of one per source file, which a tracking
+server takes one HTTP request each for. It accepts a DataFrame of the dataset's *raw*
 columns (for student admissions: ``gre``, ``gpa``, ``rank``), applies the
 training preprocessing and returns a DataFrame:
 
@@ -31,11 +34,46 @@ from experiments._quiet import quiet_mlflow_hints
 from experiments.prediction import predict_frame
 from experiments.preprocessing import Preprocessor
 
-__all__ = ["NNCoreModel", "model_signature", "pip_requirements", "predict_frame",
-           "save_pyfunc_model"]
+__all__ = ["CODE_ARCHIVE", "NNCoreModel", "model_signature", "pip_requirements",
+           "predict_frame", "save_pyfunc_model", "write_code_archive"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 MODEL_CODE = _PACKAGE_DIR / "model_code.py"
+#: The model's code, in its ``code/`` folder (the name ``model_code.py`` looks for).
+CODE_ARCHIVE = "project.zip"
+_SKIP_DIRS = frozenset({"__pycache__", "data", "configs"})
+
+
+def write_code_archive(target: Path, packages: list[Path]) -> Path:
+    """Zip the ``packages`` (their ``.py`` files and package data, no caches, datasets or
+    configs) into ``target``; the same code gives the same bytes.
+
+    Parameters
+    ----------
+    target : Path
+        The ``.zip`` file to write.
+    packages : list of Path
+        Package folders; each is stored under its own name (``nncore/...``).
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for package in packages:
+            for file in sorted(package.rglob("*")):
+                rel = file.relative_to(package.parent)
+                if (not file.is_file() or file.suffix == ".pyc"
+                        or _SKIP_DIRS.intersection(rel.parts[1:-1])):
+                    continue
+                info = zipfile.ZipInfo(rel.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, file.read_bytes())
+    return target
 
 
 class NNCoreModel(mlflow.pyfunc.PythonModel):
@@ -120,7 +158,6 @@ def save_pyfunc_model(
     mlflow_model : mlflow.models.Model, optional
         Metadata holder (run id, model id) when logging to a tracking store.
     """
-    import shutil
     import tempfile
 
     import nncore
@@ -132,12 +169,9 @@ def save_pyfunc_model(
         pre_path.write_text(json.dumps(preprocessor.to_dict(), indent=2), encoding="utf-8")
         signature = model_signature(preprocessor, predict_frame(model, preprocessor, example))
         # The code the model runs: nncore and this package, without caches or data.
-        code = Path(tmp) / "code"
-        skip = shutil.ignore_patterns("__pycache__", "*.pyc", "data", "configs")
-        code_paths = []
-        for package in (Path(nncore.__file__).resolve().parent, _PACKAGE_DIR):
-            shutil.copytree(package, code / package.name, ignore=skip)
-            code_paths.append(str(code / package.name))
+        archive = write_code_archive(Path(tmp) / CODE_ARCHIVE,
+                                     [Path(nncore.__file__).resolve().parent, _PACKAGE_DIR])
+        code_paths = [str(archive)]
         with quiet_mlflow_hints():
             mlflow.pyfunc.save_model(
                 path=str(path),

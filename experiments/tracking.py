@@ -7,6 +7,14 @@ active run): the dashboard trains in many sessions and threads at once, so each
 * Params go in one ``log_batch`` call, metrics are buffered and sent with
   ``log_batch`` (at most 1000 values per call), artifacts are written to a local
   folder and uploaded together.
+* Few round trips to a tracking server (each costs ~20 ms): the store's health and the
+  experiment's id are looked up once per process (for :data:`CHECK_TTL` seconds and
+  until a run creation fails, respectively), artifacts go straight to the artifact
+  repository whose address the run and the logged model already carry (no ``get_run``
+  or ``get_logged_model`` first), files upload in parallel, and ending a run does not
+  fetch it again to print MLflow's "View run" link (``MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT``
+  defaults to true; the CLI prints its own link). One tracked run with its model costs a
+  server the requests listed in ``benchmarks/bench_sweeps.py``'s report.
 * :class:`MetricsLogger` keeps the MLflow curves of long runs light: at most
   ``max_points`` points per metric, always including the first and the last
   epoch. The full-resolution history goes into an artifact table.
@@ -65,6 +73,11 @@ __all__ = [
 
 #: MLflow 3's default store: a SQLite file in the working folder.
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+#: Seconds a successful store check is trusted by :meth:`RunTracker.start` (a sweep
+#: worker starting run after run does not probe the server each time).
+CHECK_TTL = 60.0
+#: Parallel uploads of a run's (or a model's) files to a tracking server.
+UPLOAD_THREADS = 8
 #: MLflow's limits per ``log_batch`` call.
 MAX_METRICS_PER_BATCH = 1000
 MAX_PARAMS_PER_BATCH = 100
@@ -437,14 +450,17 @@ class RunTracker:
         The run's experiment.
     tracking_uri : str
         The store (kept for :meth:`ui_command`; printed only redacted).
+    artifact_uri : str, optional
+        The run's artifact root (from the created run); looked up when None.
     """
 
     def __init__(self, client: MlflowClient, run_id: str, experiment_id: str,
-                 tracking_uri: str) -> None:
+                 tracking_uri: str, artifact_uri: str | None = None) -> None:
         self.client = client
         self.run_id = run_id
         self.experiment_id = experiment_id
         self.tracking_uri = tracking_uri
+        self.artifact_uri = artifact_uri
         self.status: Status | None = None
         self._metrics: list[Any] = []
         self._lock = threading.Lock()
@@ -475,7 +491,8 @@ class RunTracker:
         tags : mapping, optional
             Tags set at creation. The user, source type and git commit are added.
         check : bool
-            Probe the store first (:func:`check_tracking_uri`).
+            Probe the store first (:func:`check_tracking_uri`; a store that passed in
+            the last :data:`CHECK_TTL` seconds is not probed again).
 
         Raises
         ------
@@ -483,14 +500,15 @@ class RunTracker:
             The store cannot be reached or written, or the experiment is deleted.
         """
         uri = resolve_tracking_uri(tracking_uri)
-        if check:
+        if check and time.monotonic() - _CHECKED.get(uri, -math.inf) > CHECK_TTL:
             check_tracking_uri(uri)
+            _CHECKED[uri] = time.monotonic()
         from mlflow.exceptions import MlflowException
         from mlflow.utils import mlflow_tags
 
         try:
             client = mlflow_client(uri)
-            experiment_id = _experiment_id(client, experiment)
+            experiment_id = _experiment_id(client, experiment, uri)
             all_tags = {
                 mlflow_tags.MLFLOW_USER: _user(),
                 mlflow_tags.MLFLOW_SOURCE_TYPE: "LOCAL",
@@ -499,12 +517,19 @@ class RunTracker:
             if commit:
                 all_tags[mlflow_tags.MLFLOW_GIT_COMMIT] = commit
             all_tags.update({k: str(v) for k, v in (tags or {}).items() if v is not None})
-            run = client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+            try:
+                run = client.create_run(experiment_id, run_name=run_name, tags=all_tags)
+            except MlflowException:
+                if _EXPERIMENT_IDS.pop((uri, experiment), None) is None:
+                    raise
+                # The remembered experiment may be gone or deleted: look it up again.
+                experiment_id = _experiment_id(client, experiment, uri)
+                run = client.create_run(experiment_id, run_name=run_name, tags=all_tags)
         except MlflowException as e:
             raise TrackingError(
                 f"tracking store {redact_uri(uri)}: {_first_line(e.message)}"
             ) from None
-        return cls(client, run.info.run_id, experiment_id, uri)
+        return cls(client, run.info.run_id, experiment_id, uri, run.info.artifact_uri)
 
     # -- params, tags, metrics --------------------------------------------------------
 
@@ -604,7 +629,9 @@ class RunTracker:
             return
         try:
             if any(self._artifact_dir.iterdir()):
-                self.client.log_artifacts(self.run_id, str(self._artifact_dir))
+                if self.artifact_uri is None:
+                    self.artifact_uri = self.client.get_run(self.run_id).info.artifact_uri
+                _upload_folder(self.artifact_uri, self.tracking_uri, self._artifact_dir)
         finally:
             shutil.rmtree(self._artifact_dir, ignore_errors=True)
             self._artifact_dir = None
@@ -642,7 +669,7 @@ class RunTracker:
                 model_dir_writer(path, mlflow_model)
                 for pycache in Path(path).rglob("__pycache__"):
                     shutil.rmtree(pycache, ignore_errors=True)
-                self.client.log_model_artifacts(logged.model_id, path)
+                _upload_folder(logged.artifact_location, self.tracking_uri, Path(path))
             self.client.log_outputs(self.run_id, [LoggedModelOutput(logged.model_id, step)])
         except BaseException:
             self.client.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
@@ -688,6 +715,8 @@ class RunTracker:
                 self.set_tags({"failure_reason": f"the run record could not be completed: {e}"})
         finally:
             try:
+                # MLflow fetches the run again only to print a "View run" link.
+                os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
                 self.client.set_terminated(self.run_id, status=status)
             finally:
                 self.status = status
@@ -786,7 +815,21 @@ def mark_killed(run_id: str, tracking_uri: str | None = None,
         ) from None
 
 
-def _experiment_id(client: MlflowClient, name: str) -> str:
+_CHECKED: dict[str, float] = {}
+_EXPERIMENT_IDS: dict[tuple[str, str], str] = {}
+
+
+def _experiment_id(client: MlflowClient, name: str, uri: str | None = None) -> str:
+    """The id of experiment ``name`` (created when missing), remembered per store."""
+    if uri is not None and (uri, name) in _EXPERIMENT_IDS:
+        return _EXPERIMENT_IDS[(uri, name)]
+    experiment_id = _lookup_experiment(client, name)
+    if uri is not None:
+        _EXPERIMENT_IDS[(uri, name)] = experiment_id
+    return experiment_id
+
+
+def _lookup_experiment(client: MlflowClient, name: str) -> str:
     from mlflow.exceptions import MlflowException
 
     exp = client.get_experiment_by_name(name)
@@ -804,6 +847,37 @@ def _experiment_id(client: MlflowClient, name: str) -> str:
             "(or `mlflow experiments restore`) or choose another name"
         )
     return exp.experiment_id
+
+
+def _upload_folder(artifact_uri: str, tracking_uri: str, folder: Path) -> None:
+    """Upload every file under ``folder`` to ``artifact_uri`` (same layout).
+
+    The repository is built from the address the run or logged model already carries
+    (``MlflowClient.log_artifacts`` would fetch the run first). A tracking server's
+    proxied artifacts take one HTTP request per file: those go in parallel.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+    from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
+    from mlflow.utils.uri import add_databricks_profile_info_to_artifact_uri
+
+    repo = get_artifact_repository(
+        add_databricks_profile_info_to_artifact_uri(artifact_uri, tracking_uri),
+        tracking_uri=tracking_uri)
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+    if not isinstance(repo, HttpArtifactRepository) or len(files) < 2:
+        repo.log_artifacts(str(folder))
+        return
+
+    def put(path: Path) -> None:
+        parent = path.parent.relative_to(folder).as_posix()
+        repo.log_artifact(str(path), None if parent == "." else parent)
+
+    with ThreadPoolExecutor(max_workers=min(UPLOAD_THREADS, len(files)),
+                            thread_name_prefix="mlflow-upload") as pool:
+        for future in [pool.submit(put, path) for path in files]:
+            future.result()
 
 
 def _user() -> str:

@@ -292,6 +292,21 @@ def test_deleted_experiment_is_reported(tracking_uri, experiment_name, client) -
         RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
 
 
+def test_an_experiment_deleted_after_a_run_is_still_reported(tracking_uri, experiment_name,
+                                                             client) -> None:
+    """The experiment's id is remembered per process; a remembered experiment that was
+    deleted since is looked up again and reported; restored, it takes runs again."""
+    first = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    first.end()
+    client.delete_experiment(first.experiment_id)
+    with pytest.raises(TrackingError, match="is deleted; restore it"):
+        RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    client.restore_experiment(first.experiment_id)
+    again = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
+    again.end()
+    assert again.experiment_id == first.experiment_id
+
+
 def test_a_store_error_at_the_end_still_ends_the_run(tracking_uri, experiment_name, client,
                                                      monkeypatch) -> None:
     tracker = RunTracker.start(experiment=experiment_name, tracking_uri=tracking_uri)
