@@ -88,7 +88,7 @@ st.caption("Pick a base run, the settings to vary and how to search them; Optuna
 if sf.NOTICE in ss:
     st.error(ss.pop(sf.NOTICE), icon=":material/description:")
 
-controls, view = st.columns([1, 1.3], gap="large")
+controls, view = st.columns([1.2, 1], gap="large")
 
 # --------------------------------------------------------------------------- 0. start from
 with controls:
@@ -158,7 +158,7 @@ with controls:
             row = next((r for r in dataset_settings(dataset_name) if r.key == key), None) \
                 or SETTINGS[key]
             with st.container(border=True):
-                c1, c2 = st.columns([2, 3], vertical_alignment="center")
+                c1, c2 = st.columns([1, 1], vertical_alignment="center")
                 c1.markdown(f"**{row.label}**  \n`{key}`")
                 if sf.is_number(key):
                     c2.segmented_control("How", [sf.RANGE, sf.CHOICE], key=sf.kind_key(key),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,8 @@ def default_dimension(dataset: str, key: str, base_value: Any) -> dict[str, Any]
                 low = max(low, interval.low if interval.closed in ("left", "both")
                           else math.nextafter(interval.low, math.inf))
             if interval.high is not None:
-                high = min(high, interval.high)
+                high = min(high, interval.high if interval.closed in ("right", "both")
+                           else 0.99 * interval.high)
         if row.kind == "int":
             low, high = max(1, math.floor(low)) if low >= 1 else math.ceil(low), math.ceil(high)
         values.update({low_key(key): low, high_key(key): high, log_key(key): bool(row.log)})
@@ -310,7 +312,10 @@ def sweep_from_values(values: Mapping[str, Any]) -> SweepSpec:
              "pruner": values.get(PRUNER, "none"), "seed": int(values.get(SEED, 0)),
              "space": space_from_values(values)}
     name = str(values.get(NAME) or "").strip() or "sweep"
-    return SweepSpec.from_dict({**base.to_dict(), "sweep": sweep}, name=name)
+    tables = {k: v for k, v in base.to_dict().items() if k in ("dataset", "model", "training")}
+    spec = SweepSpec.from_dict({**tables, "name": name, "sweep": sweep})
+    # Inline tables carry no run name (the experiment): the base keeps its own.
+    return replace(spec, base=base) if base.name else spec
 
 
 def objectives(task: str | None) -> list[str]:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.conftest import DASHBOARD, TRAIN
 from ui import sidebar
 
-PAGES = [None, TRAIN, sidebar.COMPARE, sidebar.RUN]
+PAGES = [None, TRAIN, sidebar.SWEEP, sidebar.COMPARE, sidebar.RUN]
 
 
 def _closed_port() -> int:
@@ -39,7 +39,7 @@ def _body(at: AppTest) -> str:
                      + [w.value for w in at.warning] + [i.value for i in at.info])
 
 
-@pytest.mark.parametrize("page", PAGES, ids=["home", "train", "compare", "run"])
+@pytest.mark.parametrize("page", PAGES, ids=["home", "train", "sweep", "compare", "run"])
 def test_each_page_says_what_is_wrong_in_seconds(bad_store, page):
     _, words = bad_store
     started = time.monotonic()

@@ -54,16 +54,16 @@ def trials_chart(frame: pd.DataFrame, objective: str, *, height: int = 260,
     y_scale = alt.Scale(type="log" if log_scale else "linear", zero=False, padding=10)
     x = alt.X("trial:Q", title="trial", axis=alt.Axis(tickMinStep=1, format="d"),
               scale=alt.Scale(padding=10, nice=False))
-    states = list(STATE_COLORS)
+    states = [s for s in STATE_COLORS if s in set(data["state"])] or ["COMPLETE"]
     points = alt.Chart(data).transform_filter("isValid(datum.objective)").mark_point(
-        filled=True, opacity=0.85).encode(
+        filled=True, opacity=0.9).encode(
         x=x,
         y=alt.Y("objective:Q", title=metric_title(objective), scale=y_scale),
         color=alt.Color("state:N", scale=alt.Scale(domain=states,
-                                                   range=list(STATE_COLORS.values())),
+                                                   range=[STATE_COLORS[s] for s in states]),
                         legend=alt.Legend(orient="bottom", title=None)),
-        size=alt.condition("datum.is_best", alt.value(160), alt.value(60)),
-        stroke=alt.condition("datum.is_best", alt.value("black"), alt.value("white")),
+        size=alt.condition("datum.is_best", alt.value(180), alt.value(90)),
+        stroke=alt.condition("datum.is_best", alt.value("black"), alt.value(None)),
         tooltip=[alt.Tooltip("trial:Q"), alt.Tooltip("objective:Q", format=".4g"),
                  alt.Tooltip("best:Q", title="best so far", format=".4g"),
                  alt.Tooltip("state:N")],
@@ -106,8 +106,10 @@ def objective_by_param_chart(frames: Mapping[str, pd.DataFrame], objective: str,
     for key, frame in frames.items():
         numeric = pd.api.types.is_numeric_dtype(frame["value"])
         if numeric:
+            log = key in log_params
             x = alt.X("value:Q", title=key, scale=alt.Scale(
-                type="log" if key in log_params else "linear", zero=False, padding=8))
+                type="log" if log else "linear", zero=False, padding=8),
+                axis=alt.Axis(grid=not log, tickCount=5))  # a log grid is a dense comb
         else:
             x = alt.X("value:N", title=key, sort=list(dict.fromkeys(frame["value"])),
                       axis=alt.Axis(labelAngle=0))

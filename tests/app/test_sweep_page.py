@@ -1,0 +1,206 @@
+"""Sweep page flows (Streamlit AppTest, in process, a SQLite store per test): a small
+sweep launched and watched to its results, the Stop path, a past sweep picked from the
+list, a shipped sweep loaded into the form, and sweeps folded on Home and Compare."""
+
+from __future__ import annotations
+
+import json
+
+from experiments import RunSpec, train
+from experiments.sweeps import SweepSpec, run_sweep
+from experiments.tracking import mlflow_client
+from ui import compare_state as cs
+from ui import sidebar
+from ui import sweep_form as sf
+
+SWEEP = sidebar.SWEEP
+
+
+def _open(at, query=None):
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(SWEEP).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _small(at, trials: int = 3, epochs: int = 20):
+    at.number_input(key=sf.TRIALS).set_value(trials)
+    at.number_input(key=sf.PREFIX + "training.epochs").set_value(epochs)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def _finish(at, timeout: float = 120):
+    job = at.session_state[sf.JOB]
+    assert job.wait(timeout), "the sweep did not end"
+    at.run()
+    assert not at.exception, at.exception
+    return job
+
+
+def _children(store, parent_run_id):
+    client = mlflow_client(store)
+    parent = client.get_run(parent_run_id)
+    return parent, client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent_run_id}'")
+
+
+def _links(at) -> dict[str, tuple[str, str]]:
+    return {p.proto.label: (p.proto.page, p.proto.query_string) for p in at.get("page_link")}
+
+
+def _chart_marks(at) -> list[str]:
+    marks = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        for part in [spec, *spec.get("layer", []), *spec.get("concat", [])]:
+            mark = part.get("mark")
+            if mark:
+                marks.append(mark["type"] if isinstance(mark, dict) else mark)
+    return marks
+
+
+def _quick_sweep(store, name: str, trials: int = 3) -> str:
+    sweep = SweepSpec.from_dict({
+        "name": name, "dataset": {"name": "xor", "n_samples": 60},
+        "model": {"hidden": [4], "activation": "tanh"},
+        "training": {"optimizer": "adam", "learning_rate": 0.05, "epochs": 10,
+                     "batch_size": 16},
+        "sweep": {"method": "random", "trials": trials,
+                  "space": {"training.learning_rate": {"log_uniform": [0.01, 0.3]},
+                            "model.hidden": {"choice": [[2], [4]]}}}})
+    return run_sweep(sweep, tracking_uri=store).parent_run_id
+
+
+def test_a_small_sweep_runs_live_and_shows_its_results(app, store):
+    at = _small(_open(app))
+    assert at.selectbox(key=sf.DATASET).value == "moons"
+    at.button(key=sf.LAUNCH).click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Sweep moons_quick running") for s in at.subheader)
+    job = _finish(at)
+    assert job.result is not None and job.result.status == "FINISHED"
+    assert next(s.value for s in at.success).startswith("**Finished** 3 trials")
+
+    parent, children = _children(store, job.parent_run_id)
+    assert parent.info.status == "FINISHED" and len(children) == 3
+    assert {c.info.status for c in children} == {"FINISHED"}
+    # The results show the sweep that just ended.
+    assert at.selectbox(key=sf.PAST).value == job.parent_run_id
+    marks = _chart_marks(at)
+    assert marks.count("bar") == 1, marks          # importance
+    assert "rule" in marks and "line" in marks     # parallel coordinates, best so far
+    assert marks.count("point") >= 3, marks        # trials + one panel per setting
+    assert any("fANOVA" in c.value for c in at.caption)
+    best = job.result.best_run_id
+    links = _links(at)
+    assert links["Open its run"] == ("Run", f"run={best}")
+    page, query = links["Compare top 3"]
+    assert page == "Compare"
+    top = query.removeprefix("runs=").split("%2C")
+    assert top[0] == best and set(top) == {c.info.run_id for c in children}
+    table = at.dataframe[-1].value
+    assert len(table) == 3 and set(table["state"]) == {"COMPLETE"}
+
+
+def test_stop_ends_the_running_trial_and_the_sweep_killed(app, store):
+    at = _small(_open(app), trials=3, epochs=5000)
+    at.button(key=sf.LAUNCH).click().run()
+    job = at.session_state[sf.JOB]
+    assert job.running
+    at.button(key=sf.STOP).click().run()
+    assert not at.exception, at.exception
+    job = _finish(at)
+    assert job.result is not None and job.result.status == "KILLED"
+    assert any(w.value.startswith("**Stopped**") for w in at.warning)
+    parent, children = _children(store, job.parent_run_id)
+    assert parent.info.status == "KILLED"
+    assert "RUNNING" not in {c.info.status for c in children}
+    assert all(c.info.status == "KILLED" for c in children
+               if c.data.metrics.get("final_epochs", 0) < 5000)
+
+
+def test_a_past_sweep_is_picked_from_the_list(app, store):
+    older = _quick_sweep(store, "older", trials=2)
+    newer = _quick_sweep(store, "newer", trials=3)
+    at = _open(app)
+    picker = at.selectbox(key=sf.PAST)
+    assert picker.options[0].startswith("newer") and picker.value == newer
+    picker.set_value(older).run()
+    assert not at.exception, at.exception
+    assert any(f"sweep run `{older}`" in c.value for c in at.caption)
+    assert len(at.dataframe[-1].value) == 2
+    # Two trials: importance needs more than that to say anything, and says so.
+    assert _chart_marks(at).count("bar") == 1 or any(
+        "at least two" in i.value for i in at.info)
+
+
+def test_a_shipped_sweep_loads_into_the_form(app):
+    at = _open(app)
+    path = next(o for o in at.selectbox(key=sf.SOURCE).options
+                if o.endswith("xor_seed_replicates.toml"))
+    at.selectbox(key=sf.SOURCE).set_value(path).run()
+    at.button(key=sf.LOAD).click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key=sf.DATASET).value == "xor"
+    assert at.selectbox(key=sf.METHOD).value == "random"
+    assert at.number_input(key=sf.REPLICATES).value == 5
+    assert at.multiselect(key=sf.VARY).value == ["training.learning_rate", "model.hidden"]
+    assert at.text_input(key=sf.choices_key("model.hidden")).value == "[2]; [4]; [8]"
+    assert any("**xor_seed_replicates**: random · 8 trials × 5 seeds" in c.value
+               for c in at.caption)
+
+
+def test_home_and_compare_fold_a_sweeps_trials(app, store):
+    single = train(RunSpec.from_dict({"dataset": {"name": "xor", "n_samples": 60},
+                                      "model": {"hidden": [4]},
+                                      "training": {"epochs": 5}}),
+                   tracking_uri=store, log_model=False).run_id
+    parent = _quick_sweep(store, "folded", trials=3)
+    _, children = _children(store, parent)
+    trial_ids = {c.info.run_id for c in children}
+
+    app.run()  # Home: the sweep is one row, its trials behind a toggle
+    assert not app.exception, app.exception
+    home = app.dataframe[0].value
+    assert set(home["run id"]) == {single, parent}
+    toggle = app.toggle(key=f"home_sweep:{parent}")
+    toggle.set_value(True).run()
+    assert set(app.dataframe[1].value["run id"]) == trial_ids
+
+    at = app.switch_page(sidebar.COMPARE).run()
+    assert not at.exception, at.exception
+    assert set(at.dataframe[0].value["run_id"]) == {single, parent}
+    assert any("3 sweep trials are folded" in c.value for c in at.caption)
+    at.button_group(key=cs.EXPANDED).set_value([parent]).run()
+    table = at.dataframe[0].value
+    assert list(table["run_id"])[:4] == [parent, *sorted(
+        trial_ids, key=lambda r: next(int(c.data.tags["sweep.trial"]) for c in children
+                                      if c.info.run_id == r))]
+    assert table["sweep"].iloc[0] == "▾ 3 trials"
+
+
+def test_compare_top_5_opens_compare_with_the_trials_even_after_a_visit(app, store):
+    parent = _quick_sweep(store, "linked", trials=3)
+    at = app.switch_page(sidebar.COMPARE).run()  # a first visit, nothing picked
+    assert not at.exception and not at.session_state[cs.RUNS]
+    at = _open(at)
+    _page, query = _links(at)["Compare top 3"]
+    top = query.removeprefix("runs=").split("%2C")
+    at.query_params["runs"] = ",".join(top)
+    at.switch_page(sidebar.COMPARE).run()
+    assert not at.exception, at.exception
+    assert list(at.session_state[cs.RUNS]) == top
+    assert at.session_state[cs.EXPANDED] == [parent]  # their sweep opens in the table
+    best = _links(_open(at))["Open its run"][1].removeprefix("run=")
+    assert best == top[0]
+    at.switch_page(sidebar.RUN).run()  # a first visit shows the newest run
+    at = _open(at)
+    at.query_params.clear()
+    at.query_params["run"] = best
+    at.switch_page(sidebar.RUN).run()
+    assert not at.exception, at.exception
+    assert at.session_state[cs.RUN] == best

@@ -1,0 +1,121 @@
+"""End to end in a real browser: launch a small sweep, see its results, compare its best.
+
+Serves the app on an empty store, opens the Sweep page, makes the default sweep small
+(3 trials of 20 epochs on moons, one worker), launches it, waits for the live view to
+end and the results to draw (objective per trial, parallel coordinates, objective
+against each setting, importance), then clicks "Compare top 3" and lands on Compare
+with those runs picked, their sweep opened in the runs table.
+Screenshots go to /tmp/screenshots/sweep_*.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """The dashboard on a fresh store, served on a free 127.0.0.1 port."""
+    require_browser()
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+           "MLFLOW_DISABLE_TELEMETRY": "true"}
+    with serve_dashboard(work, tmp_path / "server.log", env) as url:
+        yield url, work
+
+
+@pytest.fixture
+def page(server):
+    """A Chromium page whose every request must go to 127.0.0.1."""
+    with loopback_context({"width": 1400, "height": 1400}) as context:
+        pg = context.new_page()
+        pg.set_default_timeout(90_000)
+        yield pg
+
+
+def _shot(page, tmp_path: Path, name: str, locator=None) -> None:
+    save_shot(locator or page, tmp_path, f"sweep_{name}.png")
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    page.wait_for_timeout(500)
+
+
+def _type_number(page, label: str, value: int) -> None:
+    box = page.locator(f'[data-testid="stNumberInput"] input[aria-label="{label}"]')
+    box.fill(str(value))
+    box.press("Enter")
+    _settle(page)
+
+
+def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
+    url, _work = server
+    page.goto(f"{url}/Sweep")
+    page.get_by_role("heading", name="Sweep: search the settings").wait_for()
+    _settle(page)
+    _type_number(page, "Trials", 3)
+    _type_number(page, "Epochs", 20)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _shot(page, tmp_path, "form")
+
+    page.get_by_role("button", name="Launch the sweep").click()
+    # The live view: progress, Stop, and the trials as they end (the first trial waits
+    # for the new store, so the view is there for a few seconds).
+    page.get_by_role("button", name="Stop").wait_for()
+    page.get_by_text("trials done").first.wait_for()
+    _shot(page, tmp_path, "live")
+    page.get_by_text("Finished").first.wait_for()
+    _settle(page)
+    page.get_by_role("heading", name="Results").wait_for()
+    _settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _shot(page, tmp_path, "finished")
+
+    # Results: objective per trial, parallel coordinates, objective per setting, importance.
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    assert charts.count() == 4
+    for i, name in enumerate(["trials", "parallel", "params", "importance"]):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        chart.locator("svg.marks").first.wait_for()
+        drawn = chart.locator("svg.marks .mark-symbol path, svg.marks .mark-line path, "
+                              "svg.marks .mark-rect path")
+        assert drawn.count() > 0, name
+        _shot(page, tmp_path, name, chart)
+    best = page.get_by_text("Best trial")
+    best.scroll_into_view_if_needed()
+    _shot(page, tmp_path, "results")
+    assert page.get_by_text("fANOVA").count() >= 1
+
+    link = page.get_by_role("link", name="Compare top 3")
+    href = link.get_attribute("href")
+    top = href.split("runs=")[1].replace("%2C", ",").split(",")
+    assert len(top) == 3 and all(len(r) == 32 for r in top)
+    link.click()
+    page.get_by_role("heading", name="Compare runs").wait_for()
+    _settle(page)
+    page.get_by_role("heading", name="Learning curves").wait_for()
+    _settle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "runs=" + "%2C".join(top) in page.url or "runs=" + ",".join(top) in page.url
+    _shot(page, tmp_path, "compare_top")
+    # "Compared runs" is the only multiselect of the page with values.
+    assert page.locator('[data-testid="stMultiSelect"] [data-baseweb="tag"]').count() == 3
+    # The sweep's trials are listed under its row (its pill is on).
+    assert page.get_by_text("▾ 3 trials").count() >= 1 or page.get_by_role(
+        "button", name="sweep moons_quick · 3 trials").count() == 1
+    curves = page.locator('[data-testid="stVegaLiteChart"]').first
+    curves.locator("svg.marks").first.wait_for()
+    assert curves.locator(".mark-line path").count() >= 3
+    _shot(page, tmp_path, "compare")
