@@ -72,8 +72,8 @@ def follow_objective() -> None:
 
 # --------------------------------------------------------------------------- finished job
 job: SweepJob | None = ss.get(sf.JOB)
-if job is not None and not job.running and not getattr(job, "_seen", False):
-    job._seen = True  # type: ignore[attr-defined]  # its end is reported once
+if job is not None and not job.running and not job.reported:
+    job.reported = True  # its end is taken in once: the results show it
     if job.parent_run_id:
         ss[sf.SHOWN] = job.parent_run_id
         ss.pop(sf.PAST, None)  # the results show the sweep that just ended
@@ -289,7 +289,7 @@ def live_view(job: SweepJob) -> None:
     def draw() -> None:
         if not job.running:
             st.rerun()
-        bar, stop = st.columns([4, 1], vertical_alignment="bottom")
+        bar, stop = st.columns([2.4, 1], vertical_alignment="bottom")
         bar.progress(job.fraction, text=job.progress_text())
         stop.button("Stop", key=sf.STOP, on_click=job.request_stop, icon=":material/stop:",
                     width="stretch", disabled=job.stopping,

@@ -67,6 +67,9 @@ class SweepJob:
         self.error: str | None = None
         self.started = time.perf_counter()
         self.finished: float | None = None
+        #: Set by the page once it has taken in the sweep's end (caches cleared, the
+        #: results switched to this sweep).
+        self.reported = False
         self._thread = threading.Thread(target=self._work, name="nncore-sweep", daemon=True)
 
     # -- control ----------------------------------------------------------------------
