@@ -1,0 +1,396 @@
+"""The dashboard's pages as a user meets them: Chromium against ``streamlit run dashboard.py``.
+
+Seeds an MLflow store (SQLite in a temporary folder) with real runs trained by
+``experiments.train``: half on 2-D datasets (moons, circles, xor) with their models
+logged, half on student admissions; learning rates and seeds vary, so the Compare page
+has replicate groups and decision boundaries to draw. Then serves the app and drives
+Debian's Chromium with Playwright (issue 13, item 2):
+
+- Home, Compare and Run: first paint and settled time, on a warm server (each page
+  visited once before; every measurement in a new browser context, opened by a direct
+  link) and on a fresh server (started for that measurement; the page opened first, by
+  a direct link);
+- Compare: a change of selection (one run removed from "Compared runs") and a switch of
+  the curves' metric, each until settled;
+- Train: a moons run watched live for a few seconds, then stopped; the page's own figure
+  of how much of the training time the live view took.
+
+Definitions. Times are from the navigation (page loads) or the click (interactions).
+*First paint*: the page's title heading is in the DOM. *Settled*: no running-status
+widget, no element marked stale, every visible Vega chart drawn (``svg.marks`` or
+``canvas.marks``), then nothing changed in the DOM for ``--quiet`` seconds; the time is
+that of the last change (a MutationObserver injected before the page loads). Medians
+and ranges over ``--repeats`` measurements; the 1-minute load average is printed beside
+every figure (the machine may be shared).
+
+    python benchmarks/bench_pages.py                    # 200 runs, 3 repetitions
+    python benchmarks/bench_pages.py --runs 5 --repeats 1 --json out.json   # the smoke test
+
+Browser rules of ../shared/TESTING.md: Chromium at /usr/bin/chromium (never a downloaded
+browser); requests that leave 127.0.0.1 are refused by the browser's host resolver and
+reported (a routing handler would slow every request of the page being timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _report import loadavg, machine, median_range  # noqa: E402
+
+PLANES = ("moons", "circles", "xor")
+LEARNING_RATES = (0.01, 0.03, 0.1)
+#: Runs picked on the Compare page: up to 6 on 2-D data (boundaries drawn), then admissions.
+COMPARED_PLANES, COMPARED_ADMISSIONS = 6, 4
+TRAIN_URL = ("/Train?dataset.name=moons&model.hidden=%5B16%5D&model.activation=tanh"
+             "&training.optimizer=adam&training.learning_rate=0.02&training.epochs=200000")
+
+#: Injected into every page before it loads: the time of the last DOM change and of the
+#: first title heading in the main area.
+OBSERVER_JS = """
+(() => {
+  const b = window.__bench = {last: performance.now(), heading: null, changes: 0};
+  const seen = () => {
+    const now = performance.now();
+    b.last = now; b.changes += 1;
+    if (b.heading === null && document.querySelector('[data-testid="stMain"] h1')) {
+      b.heading = now;
+    }
+  };
+  new MutationObserver(seen).observe(document, {subtree: true, childList: true,
+                                                attributes: true, characterData: true});
+})();
+"""
+
+#: True once the page is settled (see the module's docstring); ``quiet`` in ms.
+SETTLED_JS = """
+(quiet) => {
+  const b = window.__bench;
+  if (!b || !document.querySelector('[data-testid="stMain"] h1')) return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-test-script-state="running"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+    if (chart.offsetParent === null) continue;          // in a hidden tab
+    if (!chart.querySelector('svg.marks, canvas.marks')) return false;
+  }
+  return performance.now() - b.last >= quiet;
+}
+"""
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def run_specs(n: int, epochs: int) -> list[tuple[str, dict[str, Any]]]:
+    """``n`` run specs as (kind, dict): even ones on 2-D data, odd ones on admissions."""
+    out = []
+    for i in range(n):
+        j = i // 2
+        lr = LEARNING_RATES[(j // len(PLANES)) % len(LEARNING_RATES)]
+        seed = j // (len(PLANES) * len(LEARNING_RATES))
+        training = {"optimizer": "adam", "learning_rate": lr, "epochs": epochs,
+                    "batch_size": 32, "seed": seed}
+        if i % 2 == 0:
+            out.append(("plane", {"dataset": {"name": PLANES[j % len(PLANES)]},
+                                  "model": {"hidden": [8], "activation": "tanh"},
+                                  "training": training}))
+        else:
+            out.append(("admissions", {"dataset": {"name": "student_admissions",
+                                                   "scaling": "course"},
+                                       "model": {"hidden": [8], "activation": "sigmoid"},
+                                       "training": training}))
+    return out
+
+
+def _train_many(uri: str, folder: str, specs: list[tuple[str, dict[str, Any]]]
+                ) -> list[tuple[str, str]]:
+    """Train ``specs`` in ``folder`` (artifacts land under it); (kind, run id) each."""
+    os.chdir(folder)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    from experiments import RunSpec, train
+
+    out = []
+    for kind, spec in specs:
+        result = train(RunSpec.from_dict(spec), tracking_uri=uri, source="dashboard",
+                       log_model=True)
+        out.append((kind, result.run_id))
+    return out
+
+
+def seed_store(work: Path, n: int, epochs: int, workers: int) -> tuple[str, list[tuple[str, str]]]:
+    """A SQLite store in ``work`` with ``n`` runs; the first run creates it alone.
+
+    MLflow's migrations race on a fresh SQLite store, so one run is trained in this
+    process first; the rest in ``workers`` processes (spawned: no forked connections).
+    """
+    uri = f"sqlite:///{work / 'mlflow.db'}"
+    specs = run_specs(n, epochs)
+    old = os.getcwd()
+    try:
+        done = _train_many(uri, str(work), specs[:1])
+    finally:
+        os.chdir(old)
+    rest = specs[1:]
+    if rest and workers > 1:
+        chunks = [rest[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            for part in pool.map(_train_many, [uri] * workers, [str(work)] * workers, chunks):
+                done += part
+    elif rest:
+        try:
+            done += _train_many(uri, str(work), rest)
+        finally:
+            os.chdir(old)
+    return uri, done
+
+
+def stored_runs(uri: str) -> list[tuple[str, str]]:
+    """The finished runs of an existing store as (kind, run id), oldest first."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    ids = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(ids, "attributes.status = 'FINISHED'", max_results=5000,
+                              order_by=["attributes.start_time ASC"]) if ids else []
+    kinds = {name: "plane" for name in PLANES} | {"student_admissions": "admissions"}
+    return [(kinds[r.data.tags["dataset"]], r.info.run_id) for r in runs
+            if r.data.tags.get("dataset") in kinds]
+
+
+# --------------------------------------------------------------------------- browser
+
+
+class Browser:
+    """One Chromium for the whole benchmark; a new context for every measurement."""
+
+    def __init__(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        from tests.browser.support import CHROMIUM, FLAGS
+
+        self.outside: list[str] = []
+        self._pw = sync_playwright().start()
+        # Every host but 127.0.0.1 resolves to nothing: no request leaves the machine,
+        # without a routing handler in the path of every request of the timed pages.
+        rules = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+        self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=[*FLAGS, rules])
+
+    @contextmanager
+    def page(self) -> Iterator[Any]:
+        context = self._browser.new_context(viewport={"width": 1400, "height": 1400})
+        context.add_init_script(OBSERVER_JS)
+        context.set_default_timeout(120_000)
+
+        def note(request: Any) -> None:
+            url = request.url
+            host = url.split("/")[2].split(":")[0] if "://" in url else ""
+            if not url.startswith(("data:", "blob:")) and host != "127.0.0.1":
+                self.outside.append(url)
+
+        context.on("request", note)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+
+    def close(self) -> None:
+        self._browser.close()
+        self._pw.stop()
+
+
+def wait_settled(page: Any, quiet_s: float, since: float | None = None,
+                 timeout_s: float = 180) -> float:
+    """Wait until the page is settled; the time of its last DOM change (ms since origin).
+
+    ``since``: an interaction's start; the page must change after it first.
+    """
+    if since is not None:
+        page.wait_for_function("(t) => window.__bench && window.__bench.last > t", arg=since,
+                               timeout=timeout_s * 1000)
+    page.wait_for_function(SETTLED_JS, arg=quiet_s * 1000, timeout=timeout_s * 1000,
+                           polling=100)
+    assert page.locator('[data-testid="stException"]').count() == 0, "the page raised"
+    return float(page.evaluate("window.__bench.last"))
+
+
+def load_page(browser: Browser, url: str, quiet_s: float) -> tuple[float, float]:
+    """Open ``url`` in a new context: (first paint, settled) in seconds from navigation."""
+    with browser.page() as page:
+        page.goto(url, wait_until="commit")
+        settled = wait_settled(page, quiet_s)
+        heading = page.evaluate("window.__bench.heading")
+        return float(heading) / 1e3, settled / 1e3
+
+
+def interact(page: Any, action: Callable[[], None], quiet_s: float) -> float:
+    """Seconds from ``action`` (a click) until the page settled again."""
+    start = float(page.evaluate("performance.now()"))
+    action()
+    return (wait_settled(page, quiet_s, since=start) - start) / 1e3
+
+
+def remove_one_compared(page: Any) -> None:
+    """Remove the last run of the "Compared runs" multiselect (its tag's Remove button)."""
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compared runs")
+    box.get_by_role("button", name=re.compile("^Remove ")).last.click()
+
+
+def pick_metric(page: Any, name: str) -> None:
+    """Choose ``name`` in the curves' "Metric" selectbox."""
+    page.get_by_role("combobox", name="Metric", exact=True).click()
+    page.get_by_role("option", name=name, exact=True).click()
+
+
+def train_share(browser: Browser, base: str, seconds: float) -> dict[str, Any]:
+    """Train on moons for ``seconds`` with the live view, stop; the page's share figure."""
+    with browser.page() as page:
+        page.goto(base + TRAIN_URL)
+        page.get_by_role("heading", name="Train a network").wait_for()
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.get_by_text("Live view:").first.wait_for()
+        time.sleep(seconds)
+        live = page.get_by_text("Live view:").first.inner_text()
+        page.locator('[data-testid="stMain"]').get_by_role("button", name="Stop",
+                                                         exact=True).click()
+        page.get_by_text("Stopped").first.wait_for(timeout=120_000)
+        final = page.get_by_text("Watching it live took").inner_text()
+        share = float(final.split("took ")[1].split("%")[0])
+        redraws = int(final.split("(")[1].split(" redraws")[0])
+        return {"share_pct": share, "redraws": redraws, "live_caption": live,
+                "final_caption": final}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def load1() -> float:
+    return os.getloadavg()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=200, help="runs to seed (default 200)")
+    parser.add_argument("--epochs", type=int, default=100, help="epochs of each seeded run")
+    parser.add_argument("--workers", type=int, default=2, help="seeding processes")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements of each figure")
+    parser.add_argument("--quiet", type=float, default=1.5,
+                        help="seconds without DOM change that count as settled")
+    parser.add_argument("--train-seconds", type=float, default=8.0,
+                        help="how long the Train measurement trains before Stop")
+    parser.add_argument("--store", type=Path, help="folder to keep the store in (default: temp)")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    args = parser.parse_args(argv)
+
+    from tests.browser.support import serve_dashboard
+
+    figures: dict[str, Any] = {"start_load": os.getloadavg()}
+    print(f"bench_pages {time.strftime('%Y-%m-%d %H:%M:%S %Z')} on {machine()}")
+    print(f"start: {loadavg()}")
+    tmp = tempfile.TemporaryDirectory(prefix="bench-pages-")
+    work = (args.store or Path(tmp.name) / "work").resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    if (work / "mlflow.db").exists():         # --store of an earlier run: reuse its runs
+        uri = f"sqlite:///{work / 'mlflow.db'}"
+        seeded = stored_runs(uri)
+        how = "reused from the store"
+    else:
+        uri, seeded = seed_store(work, args.runs, args.epochs, args.workers)
+        how = f"seeded ({args.epochs} epochs each) with {args.workers} process(es) in"
+    planes = [r for k, r in seeded if k == "plane"]
+    admissions = [r for k, r in seeded if k == "admissions"]
+    figures["seed_s"] = time.perf_counter() - started
+    print(f"{len(seeded)} runs ({len(planes)} on 2-D data with models, {len(admissions)} "
+          f"admissions) {how} {figures['seed_s']:.0f} s; {loadavg()}")
+    compared = planes[:COMPARED_PLANES] + admissions[:COMPARED_ADMISSIONS]
+    paths = {"Home": "/", "Compare": "/Compare?runs=" + ",".join(compared),
+             "Run": f"/Run?run={planes[0]}"}
+    env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    logs = Path(tmp.name)
+    samples: dict[str, list[float]] = {}
+    loads: dict[str, list[float]] = {}
+
+    def record(name: str, value: float) -> None:
+        samples.setdefault(name, []).append(value)
+        loads.setdefault(name, []).append(load1())
+
+    browser = Browser()
+    try:
+        # Fresh server: started for each measurement, the page opened first by a link.
+        for rep in range(args.repeats):
+            for name, path in paths.items():
+                with serve_dashboard(work, logs / f"fresh-{name}-{rep}.log", env) as base:
+                    paint, settled = load_page(browser, base + path, args.quiet)
+                record(f"{name} fresh server: first paint", paint)
+                record(f"{name} fresh server: settled", settled)
+        # Warm server: every page visited once, then each measurement in a new context.
+        with serve_dashboard(work, logs / "warm.log", env) as base:
+            for path in paths.values():
+                load_page(browser, base + path, args.quiet)
+            for _ in range(args.repeats):
+                for name, path in paths.items():
+                    paint, settled = load_page(browser, base + path, args.quiet)
+                    record(f"{name} warm server: first paint", paint)
+                    record(f"{name} warm server: settled", settled)
+            # Interactions on the Compare page (warm server).
+            for _ in range(args.repeats):
+                with browser.page() as page:
+                    page.goto(base + paths["Compare"], wait_until="commit")
+                    wait_settled(page, args.quiet)
+                    record("Compare selection change (one run removed)",
+                           interact(page, lambda page=page: remove_one_compared(page),
+                                    args.quiet))
+                    record("Compare metric switch (validation loss -> validation accuracy)",
+                           interact(page, lambda page=page: pick_metric(
+                               page, "validation accuracy"), args.quiet))
+                    record("Compare metric switch back (-> validation loss)",
+                           interact(page, lambda page=page: pick_metric(
+                               page, "validation loss"), args.quiet))
+            trains = []
+            for _ in range(max(1, args.repeats - 1)):
+                trains.append(train_share(browser, base, args.train_seconds))
+                loads.setdefault("train", []).append(load1())
+    finally:
+        browser.close()
+    if browser.outside:
+        raise SystemExit(f"requests left 127.0.0.1: {browser.outside}")
+
+    print(f"\n{'figure (seconds)':62s} {'median (range, n)':28s} 1-min load average")
+    for name, values in samples.items():
+        print(f"{name:62s} {median_range(values, 1, '.2f'):28s} "
+              f"load {median_range(loads[name], 1, '.2f')}")
+    shares = [t["share_pct"] for t in trains]
+    print(f"\nTrain page, moons [16] tanh adam watched live {args.train_seconds:.0f} s then "
+          f"stopped: live view took {median_range(shares, 1, '.1f')} % of the training time "
+          f"(the page's own figure; {', '.join(str(t['redraws']) for t in trains)} redraws; "
+          f"{median_range(loads['train'], 1, '.2f')} load)")
+    print(f"  last live caption: {trains[-1]['live_caption']!r}")
+    figures.update({"samples": samples, "loads": loads, "train": trains,
+                    "runs": len(seeded), "end_load": os.getloadavg()})
+    print(f"end: {loadavg()}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
