@@ -166,5 +166,9 @@ def test_the_logged_model_runs_its_own_code_in_a_fresh_interpreter(mlflow_server
     assert proc.returncode == 0, proc.stderr[-3000:]
     nncore_file, experiments_file, p1 = proc.stdout.split()[-3:]
     assert "project.zip" in nncore_file and "project.zip" in experiments_file
+    # In a process that has the project already, loading leaves sys.path as it was (a
+    # process spawned later inherits it, e.g. a LocalCluster's workers).
+    mlflow.pyfunc.load_model(result.model_uri)
+    assert not [p for p in sys.path if "project.zip" in p]
     expected = result.model.predict_proba(np.array([[0.0, 0.5]]))[0, 0]
     np.testing.assert_allclose(float(p1), expected, rtol=1e-9)
