@@ -13,11 +13,19 @@ What a cluster does that one process does not, handled here:
   (see :func:`experiments.sweeps.trial.run_trial`, ``idempotent=True``).
 * A scheduler or worker that cannot import the project fails deserialising tasks, and the
   driver would wait forever: :func:`check_cluster` imports it everywhere first.
+* ``DaskStorage`` is experimental and says so each time it is built, i.e. each time a task
+  carrying it is unpickled on the scheduler or a worker: :func:`quiet_cluster` filters that
+  one warning there (and in workers that join later), :func:`~experiments.sweeps.search.
+  quiet_optuna` in the driver.
+* A LocalCluster's nannies kill a worker process that has not exited 4 s after being asked
+  to, and log a warning saying so; at the end of a sweep every trial has ended (or the stop
+  grace has passed), so that line is dropped while the sweep's own LocalCluster closes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 import warnings
@@ -77,10 +85,49 @@ def check_cluster(client: Any) -> int:
     return sum(int(w.get("nthreads", 1)) for w in workers.values())
 
 
-def _probe_function(code: str) -> Callable[..., Any]:
+def _probe_function(code: str, name: str = "problem") -> Any:
+    """A function (or class) defined from source: pickled by value, so it runs where the
+    project cannot be imported (the scheduler needs only Dask and Optuna)."""
     namespace: dict[str, Any] = {}
-    exec(compile(code, "<experiments import probe>", "exec"), namespace)
-    return namespace["problem"]
+    exec(compile(code, "<experiments cluster code>", "exec"), namespace)
+    return namespace[name]
+
+
+#: Filters Optuna's "DaskStorage is experimental" warning: a function for the scheduler
+#: and a worker plugin (workers that join or restart later get it too).
+_QUIET_CODE = ("import warnings\n"
+               "from distributed.diagnostics.plugin import WorkerPlugin\n"
+               "def quiet():\n"
+               "    warnings.filterwarnings('ignore', message='DaskStorage is experimental')\n"
+               "class QuietOptuna(WorkerPlugin):\n"
+               "    name = 'experiments-quiet-optuna'\n"
+               "    def setup(self, worker):\n"
+               "        quiet()\n")
+
+
+def quiet_cluster(client: Any) -> None:
+    """Filter ``DaskStorage``'s ExperimentalWarning on the scheduler and every worker."""
+    client.run_on_scheduler(_probe_function(_QUIET_CODE, "quiet"))
+    client.register_plugin(_probe_function(_QUIET_CODE, "QuietOptuna")())
+
+
+class _DropNannyKill(logging.Filter):
+    """Drops the nannies' "Worker process still alive after N seconds, killing" line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Worker process still alive after")
+
+
+@contextlib.contextmanager
+def quiet_nanny_kills() -> Any:
+    """While a sweep's own LocalCluster closes: its nannies' kill warnings are dropped."""
+    logger = logging.getLogger("distributed.nanny")
+    drop = _DropNannyKill()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 def _stop_watcher(event: Any, local: threading.Event, done: threading.Event) -> None:
@@ -152,6 +199,7 @@ def run_on_cluster(sweep: SweepSpec, parent: Any, tracking_uri: str | None,
     client, cluster = _connect(workers, scheduler)
     try:
         threads = check_cluster(client)
+        quiet_cluster(client)
         in_flight_max = min(threads, workers) if workers > 1 else threads
         study_name = f"sweep-{parent.run_id if parent else id(sweep)}"
         with warnings.catch_warnings():  # "DaskStorage is experimental": it is what works
@@ -201,7 +249,8 @@ def run_on_cluster(sweep: SweepSpec, parent: Any, tracking_uri: str | None,
     finally:
         client.close()
         if cluster is not None:
-            cluster.close()
+            with quiet_nanny_kills():
+                cluster.close()
 
 
 class _Stop(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,13 +104,18 @@ def suggest(trial: Any, spec: SweepSpec) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def quiet_optuna() -> Iterator[None]:
-    """Hide Optuna's per-trial INFO lines (the sweep prints its own progress)."""
+    """Hide Optuna's per-trial INFO lines (the sweep prints its own progress) and the
+    "DaskStorage is experimental" warning, which the driver sees each time it unpickles
+    the storage (the scheduler and workers get :func:`~experiments.sweeps.cluster.
+    quiet_cluster`)."""
     import optuna  # its import sets the level this block changes
 
     logger = logging.getLogger(optuna.__name__)
     before = logger.level
     logger.setLevel(logging.WARNING)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="DaskStorage is experimental")
+            yield
     finally:
         logger.setLevel(before)

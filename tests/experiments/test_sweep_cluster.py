@@ -128,3 +128,19 @@ def test_an_unreachable_scheduler_is_one_clear_line(experiment_name) -> None:
     with pytest.raises(ClusterError, match=r"cannot reach the Dask scheduler at tcp://"):
         run_sweep(_sweep(), scheduler=f"tcp://127.0.0.1:{free_port()}",
                   experiment=experiment_name)
+
+
+def test_the_nannies_kill_line_is_dropped_only_while_the_local_cluster_closes(caplog) -> None:
+    import logging
+
+    from experiments.sweeps.cluster import quiet_nanny_kills
+
+    logger = logging.getLogger("distributed.nanny")
+    with caplog.at_level(logging.WARNING, logger="distributed.nanny"):
+        with quiet_nanny_kills():
+            logger.warning("Worker process still alive after 4.0 seconds, killing")
+            logger.warning("Worker process 123 was killed by signal 9")
+        logger.warning("Worker process still alive after 4.0 seconds, killing")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Worker process 123 was killed by signal 9",
+        "Worker process still alive after 4.0 seconds, killing"]
