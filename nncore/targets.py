@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from nncore._checks import all_finite
+
 CLASSIFIER_OUTPUTS = frozenset({"sigmoid", "softmax", "step"})
 
 
@@ -45,7 +47,7 @@ def encode_targets(
         raise ValueError(f"{name} must be a vector or a 2-D matrix; got shape {arr.shape}")
     if arr.shape[0] != n_rows:
         raise ValueError(f"{name} has {arr.shape[0]} rows but X has {n_rows}")
-    if not np.isfinite(arr).all():
+    if not all_finite(arr):
         raise ValueError(f"{name} must be finite; it has {int((~np.isfinite(arr)).sum())} "
                          "NaN or infinite value(s)")
     if output_activation == "softmax":

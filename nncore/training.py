@@ -13,14 +13,15 @@ Speed comes the way scikit-learn's MLP gets it, and a little further: every buff
 batch needs is allocated once per ``fit`` and reused, activations and their derivatives
 work in place, the output delta is fused for matched losses, each layer does one matmul
 per direction (the first layer computes no input gradient), all parameters live in one
-flat vector so an optimizer step is a few vector operations, and shuffling writes into
-preallocated arrays with ``np.take(..., out=)``.
+flat vector so an optimizer step is a few vector operations, and each reshuffled batch
+is gathered into a buffer of one batch (:class:`Batches`): the data is never copied.
+The training accuracy costs one numpy call a batch (:class:`EpochMetric`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -147,7 +148,9 @@ class Workspace:
     ``forward`` and ``backward`` are nncore's one implementation of backpropagation;
     ``fit`` (batches and validation scores) and ``Sequential.loss_and_gradients`` use it.
     Gradients are written into each layer's ``dW`` and ``db``. The per-layer arrays and
-    functions are looked up once here, not once per batch.
+    functions are looked up once here, and the buffers' views for a batch of ``m`` rows
+    are cut once per size (a fit has at most two: full batches and the last one), not
+    once per batch.
 
     Parameters
     ----------
@@ -177,6 +180,7 @@ class Workspace:
             )
             for layer in layers
         ]
+        self._views: dict[int, list[tuple[np.ndarray, np.ndarray | None]]] = {}
         #: Called as ``recorder(what, layer_index, array)`` at each intermediate the
         #: buffers later overwrite: ``"Z"`` before the activation, ``"dA"`` (dE/dA)
         #: before the activation's derivative, ``"delta"`` (dE/dZ). The array is a
@@ -184,13 +188,20 @@ class Workspace:
         #: :func:`nncore.backprop_trace` uses it.
         self.recorder: Recorder | None = None
 
+    def buffers(self, m: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Each layer's ``(activations, deltas)`` buffers cut to ``m`` rows (views)."""
+        views = self._views.get(m)
+        if views is None:
+            views = [(layer.act[:m], None if layer.delta is None else layer.delta[:m])
+                     for layer in self.plan]
+            self._views[m] = views
+        return views
+
     def forward(self, Xb: np.ndarray) -> np.ndarray:
         """Forward pass of a batch; returns the output activations (a view of a buffer)."""
-        m = Xb.shape[0]
         A = Xb
         record = self.recorder
-        for i, layer in enumerate(self.plan):
-            Z = layer.act[:m]
+        for i, (layer, (Z, _)) in enumerate(zip(self.plan, self.buffers(Xb.shape[0]), strict=True)):
             np.matmul(A, layer.W, out=Z)
             Z += layer.b
             if record is not None:
@@ -200,12 +211,11 @@ class Workspace:
 
     def backward(self, Xb: np.ndarray, Yb: np.ndarray, loss: Loss) -> None:
         """Backward pass after :meth:`forward`: fills every layer's ``dW`` and ``db``."""
-        m = Xb.shape[0]
         plan = self.plan
+        buffers = self.buffers(Xb.shape[0])
         last = len(plan) - 1
         record = self.recorder
-        out = plan[last].act[:m]
-        delta = plan[last].delta[:m]
+        out, delta = buffers[last]
         if loss.matched_activation == self.output_activation:
             loss.fused_delta(out, Yb, out=delta)
         else:
@@ -217,10 +227,9 @@ class Workspace:
             record("delta", last, delta)
         for i in range(last, 0, -1):
             layer, below = plan[i], plan[i - 1]
-            A_prev = below.act[:m]
+            A_prev, prev_delta = buffers[i - 1]
             np.matmul(A_prev.T, delta, out=layer.dW)
             np.add.reduce(delta, axis=0, out=layer.db)
-            prev_delta = below.delta[:m]
             np.matmul(delta, layer.W.T, out=prev_delta)
             if record is not None:
                 record("dA", i - 1, prev_delta)
@@ -283,6 +292,97 @@ def score(A: np.ndarray, targets: Targets, loss: Loss, output_activation: str
     total = batch_metric(output_activation, targets)(A, targets.Y, targets.labels)
     return {"loss": loss.value(A, targets.Y),
             name: finish_metric(name, total, A.shape[0], A.shape[1])}
+
+
+class EpochMetric:
+    """The training accuracy or RMSE of one epoch, collected batch by batch.
+
+    ``begin(order)`` starts an epoch, ``add(A, Yb, start)`` counts each batch's outputs
+    and ``result(seen)`` gives the metric over the rows seen; :func:`epoch_metric` picks
+    the cheapest kind for a network. Both kinds give what :func:`batch_metric` summed
+    over the epoch's batches gives.
+    """
+
+    def __init__(self, name: str, n_outputs: int) -> None:
+        self.name = name
+        self.n_outputs = n_outputs
+
+    def begin(self, order: np.ndarray | None) -> None:
+        """Start an epoch whose rows come in ``order`` (None: the data's own order)."""
+
+    def add(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
+        """Count one batch: outputs ``A`` and targets ``Yb`` of the epoch's rows
+        ``start:start + len(A)``."""
+        raise NotImplementedError
+
+    def result(self, seen: int) -> float:
+        """The epoch's accuracy or RMSE over its first ``seen`` rows."""
+        raise NotImplementedError
+
+
+class SummedMetric(EpochMetric):
+    """Sums :func:`batch_metric` over the batches: regression, several sigmoid units,
+    soft targets."""
+
+    def __init__(self, output_activation: str, targets: Targets) -> None:
+        super().__init__(metric_name(output_activation), targets.Y.shape[1])
+        self._batch_metric = batch_metric(output_activation, targets)
+        self._total = 0.0
+
+    def begin(self, order: np.ndarray | None) -> None:
+        self._total = 0.0
+
+    def add(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
+        self._total += self._batch_metric(A, Yb, None)
+
+    def result(self, seen: int) -> float:
+        return finish_metric(self.name, self._total, seen, self.n_outputs)
+
+
+class LabelAccuracy(EpochMetric):
+    """Accuracy of hard labels: a softmax output, or one sigmoid unit with 0/1 labels.
+
+    Each batch writes its predicted labels (``argmax``, or ``>= 0.5``) into an
+    epoch-long buffer with ``out=``: one numpy call a batch. The comparison with the
+    epoch's labels (gathered once in the epoch's order) happens once, at its end.
+    """
+
+    def __init__(self, output_activation: str, labels: np.ndarray) -> None:
+        super().__init__("accuracy", 1)
+        self._labels = labels
+        self._epoch_labels = labels
+        if output_activation == "softmax":
+            self._predicted = np.empty(labels.shape[0], np.intp)
+            self.add = self._add_argmax
+        else:
+            self._predicted = np.empty((labels.shape[0], 1), np.bool_)
+            self.add = self._add_threshold
+
+    def begin(self, order: np.ndarray | None) -> None:
+        if order is None:
+            self._epoch_labels = self._labels
+            return
+        if self._epoch_labels is self._labels:
+            self._epoch_labels = np.empty_like(self._labels)
+        np.take(self._labels, order, out=self._epoch_labels, mode="clip")
+
+    def _add_argmax(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
+        np.argmax(A, axis=1, out=self._predicted[start : start + A.shape[0]])
+
+    def _add_threshold(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
+        np.greater_equal(A, 0.5, out=self._predicted[start : start + A.shape[0]])
+
+    def result(self, seen: int) -> float:
+        predicted = self._predicted[:seen].reshape(seen)
+        correct = np.count_nonzero(predicted == self._epoch_labels[:seen])
+        return finish_metric(self.name, correct, seen, 1)
+
+
+def epoch_metric(output_activation: str, targets: Targets) -> EpochMetric:
+    """The cheapest :class:`EpochMetric` for a network's output and its targets."""
+    if targets.labels is not None and output_activation in CLASSIFIER_OUTPUTS:
+        return LabelAccuracy(output_activation, targets.labels)
+    return SummedMetric(output_activation, targets)
 
 
 # --------------------------------------------------------------------------- divergence
@@ -484,6 +584,71 @@ def run_epochs(
     return history
 
 
+# --------------------------------------------------------------------------- batches
+
+
+class Batches:
+    """The mini-batches of every epoch, gathered into buffers of one batch.
+
+    Without reshuffling (``shuffle=False``, or one batch holding every row) a batch is a
+    view of ``X`` and ``Y``: nothing is copied. With it, each epoch draws one
+    permutation from ``rng`` (:meth:`new_epoch`) and batch ``k`` holds the rows
+    ``order[k * batch_size : (k + 1) * batch_size]``, copied by
+    ``np.take(..., out=buffer, mode="clip")`` into buffers allocated once: the memory a
+    fit adds stays at one batch whatever the size of the data. (``mode="raise"``, the
+    default, would first copy into a temporary to check the indices; a permutation's
+    indices are always in range.)
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+    Y : ndarray of shape (n, n_outputs)
+    batch_size : int
+        Rows per batch (the last batch may have fewer), at most ``n``.
+    rng : numpy.random.Generator
+        Draws each epoch's order.
+    shuffle : bool
+        Reshuffle every epoch (ignored when one batch holds every row).
+    """
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, batch_size: int,
+                 rng: np.random.Generator, shuffle: bool) -> None:
+        n = X.shape[0]
+        self.X, self.Y, self.rng = X, Y, rng
+        self.batch_size = batch_size
+        self.starts = range(0, n, batch_size)
+        self.reshuffle = shuffle and batch_size < n
+        #: The current epoch's row order (None without reshuffling).
+        self.order: np.ndarray | None = None
+        sizes = [min(batch_size, n - start) for start in self.starts]
+        if self.reshuffle:       # each batch a view of one buffer for X, one for Y
+            X_buf = np.empty((batch_size, X.shape[1]), X.dtype)
+            Y_buf = np.empty((batch_size, Y.shape[1]), Y.dtype)
+            self._batches = [(start, X_buf[:m], Y_buf[:m])
+                             for start, m in zip(self.starts, sizes, strict=True)]
+        else:                    # each batch a view of the data
+            self._batches = [(start, X[start : start + m], Y[start : start + m])
+                             for start, m in zip(self.starts, sizes, strict=True)]
+
+    def new_epoch(self) -> np.ndarray | None:
+        """Draw the next epoch's order (with reshuffling) and return it."""
+        if self.reshuffle:
+            self.order = self.rng.permutation(self.X.shape[0])
+        return self.order
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """The epoch's batches as ``(start, Xb, Yb)``; reshuffled batches reuse buffers."""
+        if not self.reshuffle:
+            yield from self._batches
+            return
+        X, Y, order, bs = self.X, self.Y, self.order, self.batch_size
+        for start, Xb, Yb in self._batches:
+            rows = order[start : start + bs]
+            np.take(X, rows, axis=0, out=Xb, mode="clip")
+            np.take(Y, rows, axis=0, out=Yb, mode="clip")
+            yield start, Xb, Yb
+
+
 # --------------------------------------------------------------------------- Sequential
 
 
@@ -518,45 +683,29 @@ def train(
     bs = n if batch_size is None else min(batch_size, n)
     workspace = Workspace(layers, bs, network.dtype)
     output = workspace.output_activation
-    reshuffle = shuffle and bs < n
-    Y, labels = targets.Y, targets.labels
-    if reshuffle:
-        Xs, Ys = np.empty_like(X), np.empty_like(Y)
-        Ls = None if labels is None else np.empty_like(labels)
-    else:
-        Xs, Ys, Ls = X, Y, labels
-    count_metric = batch_metric(output, targets)
-    name = metric_name(output)
-    n_outputs = Y.shape[1]
-    starts = range(0, n, bs)
+    batches = Batches(X, targets.Y, bs, network.rng, shuffle)
+    metric = epoch_metric(output, targets)
     batch_callbacks = [cb for cb in callbacks if wants_batches(cb)]
     params, grads = network.parameters, network.gradients
-    ceiling = loss_ceiling(loss.name, network.dtype) if name == "accuracy" else None
+    ceiling = loss_ceiling(loss.name, network.dtype) if metric.name == "accuracy" else None
     first_loss: list[float] = []          # the first epoch's training loss, once known
     l2_pairs = [(layer.W, layer.dW) for layer in layers] if l2 else []
-    rng = network.rng
     last_good = params.copy()
     if validation is not None:
         X_val, val_targets = validation
         val_workspace = Workspace(layers, X_val.shape[0], network.dtype, backward=False)
     forward, backward, value, step = workspace.forward, workspace.backward, loss.value, opt.step
+    count = metric.add
 
     def epoch_step(epoch: int) -> tuple[dict[str, float], None]:
-        if reshuffle:
-            order = rng.permutation(n)
-            np.take(X, order, axis=0, out=Xs)
-            np.take(Y, order, axis=0, out=Ys)
-            if Ls is not None:
-                np.take(labels, order, axis=0, out=Ls)
-        loss_sum = metric_sum = 0.0
+        metric.begin(batches.new_epoch())
+        loss_sum = 0.0
         seen = 0
-        for batch, start in enumerate(starts):
-            Xb = Xs[start : start + bs]
-            Yb = Ys[start : start + bs]
+        for batch, (start, Xb, Yb) in enumerate(batches):
             m = Xb.shape[0]
             A = forward(Xb)
             loss_sum += value(A, Yb) * m
-            metric_sum += count_metric(A, Yb, None if Ls is None else Ls[start : start + bs])
+            count(A, Yb, start)
             backward(Xb, Yb, loss)
             for W, dW in l2_pairs:
                 dW += l2 * W
@@ -569,9 +718,9 @@ def train(
             if network.stop_training:
                 break
         train_loss = loss_sum / seen
-        metric = finish_metric(name, metric_sum, seen, n_outputs)
+        train_metric = metric.result(seen)
         why = divergence(train_loss, first_loss[0] if first_loss else None,
-                         error_rate=None if ceiling is None else 1.0 - metric,
+                         error_rate=None if ceiling is None else 1.0 - train_metric,
                          ceiling=ceiling, loss_name=loss.name)
         if why is None and not np.isfinite(params).all():
             why = "a weight became infinite or NaN"
@@ -581,11 +730,11 @@ def train(
         np.copyto(last_good, params)
         if not first_loss:
             first_loss.append(train_loss)
-        logs = {"train_loss": train_loss, f"train_{name}": metric}
+        logs = {"train_loss": train_loss, f"train_{metric.name}": train_metric}
         if validation is not None:
             scores = score(val_workspace.forward(X_val), val_targets, loss, output)
             logs["val_loss"] = scores["loss"]
-            logs[f"val_{name}"] = scores[name]
+            logs[f"val_{metric.name}"] = scores[metric.name]
         return logs, None
 
     run_params = {
