@@ -127,6 +127,26 @@ class LeakyReLU(Activation):
         return delta
 
 
+#: Up to this many columns, :func:`row_max` works column by column.
+NARROW_ROWS = 16
+
+
+def row_max(Z: np.ndarray) -> np.ndarray:
+    """The maximum of each row of ``Z`` as a new ``(m, 1)`` array.
+
+    numpy reduces a short row slowly (one inner-loop call per row: 5 us for 64 rows of
+    3). For up to :data:`NARROW_ROWS` columns, ``K - 1`` elementwise maxima over whole
+    columns are several times faster and give the same numbers (a maximum is exact,
+    and NaN propagates the same way).
+    """
+    if Z.shape[1] > NARROW_ROWS:
+        return np.maximum.reduce(Z, axis=1, keepdims=True)
+    column = Z[:, :1].copy()
+    for j in range(1, Z.shape[1]):
+        np.maximum(column, Z[:, j : j + 1], out=column)
+    return column
+
+
 class Softmax(Activation):
     """Row-wise softmax with the row maximum subtracted for stability.
 
@@ -137,9 +157,11 @@ class Softmax(Activation):
     name = "softmax"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        Z -= Z.max(axis=1, keepdims=True)
+        column = row_max(Z)                 # (m, 1), then reused for the row sums
+        Z -= column
         np.exp(Z, out=Z)
-        Z /= Z.sum(axis=1, keepdims=True)
+        np.add.reduce(Z, axis=1, keepdims=True, out=column)
+        Z /= column
         return Z
 
     def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:

@@ -76,7 +76,7 @@ class BinaryCrossEntropy(Loss):
         log_p = np.log(P)
         np.negative(P, out=P)
         log_q = np.log1p(P, out=P)
-        total = np.vdot(Y, log_p) + log_q.sum() - np.vdot(Y, log_q)
+        total = np.vdot(Y, log_p) + np.add.reduce(log_q, axis=None) - np.vdot(Y, log_q)
         return float(-total / A.size)
 
     def gradient(self, A: np.ndarray, Y: np.ndarray) -> np.ndarray:

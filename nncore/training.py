@@ -230,7 +230,12 @@ class Workspace:
             A_prev, prev_delta = buffers[i - 1]
             np.matmul(A_prev.T, delta, out=layer.dW)
             np.add.reduce(delta, axis=0, out=layer.db)
-            np.matmul(delta, layer.W.T, out=prev_delta)
+            if delta.shape[1] == 1:
+                # One unit: delta·Wᵀ is an outer product, the same numbers by broadcasting
+                # (each entry is one product) and several times faster than matmul.
+                np.multiply(delta, layer.W.T, out=prev_delta)
+            else:
+                np.matmul(delta, layer.W.T, out=prev_delta)
             if record is not None:
                 record("dA", i - 1, prev_delta)
             delta = below.backward(A_prev, prev_delta)
@@ -367,7 +372,7 @@ class LabelAccuracy(EpochMetric):
         np.take(self._labels, order, out=self._epoch_labels, mode="clip")
 
     def _add_argmax(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
-        np.argmax(A, axis=1, out=self._predicted[start : start + A.shape[0]])
+        A.argmax(axis=1, out=self._predicted[start : start + A.shape[0]])
 
     def _add_threshold(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
         np.greater_equal(A, 0.5, out=self._predicted[start : start + A.shape[0]])
@@ -644,8 +649,8 @@ class Batches:
         X, Y, order, bs = self.X, self.Y, self.order, self.batch_size
         for start, Xb, Yb in self._batches:
             rows = order[start : start + bs]
-            np.take(X, rows, axis=0, out=Xb, mode="clip")
-            np.take(Y, rows, axis=0, out=Yb, mode="clip")
+            X.take(rows, axis=0, out=Xb, mode="clip")   # the method: np.take's wrapper
+            Y.take(rows, axis=0, out=Yb, mode="clip")   # costs more than the copy here
             yield start, Xb, Yb
 
 

@@ -163,3 +163,31 @@ def test_a_fit_records_the_same_history_as_before(output: str):
         np.testing.assert_allclose(history.history[key], expected, rtol=1e-13, err_msg=key)
     np.testing.assert_allclose(model.parameters[:4], REFERENCE_FIRST_PARAMS[output],
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 10, 16, 17, 40])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_column_by_column_equals_numpys_reduction(width: int, dtype: type):
+    rng = np.random.default_rng(width)
+    Z = rng.standard_normal((33, width)).astype(dtype)
+    Z[5, width // 2] = np.nan
+    Z[7, 0] = np.inf
+    Z[9, -1] = -np.inf
+    np.testing.assert_array_equal(nncore.activations.row_max(Z), Z.max(axis=1, keepdims=True))
+
+
+def test_softmax_in_place_is_the_textbook_formula_bit_for_bit():
+    Z = np.random.default_rng(0).standard_normal((50, 4)).astype(np.float32) * 30
+    expected = Z - Z.max(axis=1, keepdims=True)
+    np.exp(expected, out=expected)
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_array_equal(nncore.ACTIVATIONS["softmax"].forward(Z.copy()), expected)
+
+
+def test_one_unit_input_gradient_by_broadcasting_equals_the_matmul():
+    # backward turns delta·Wᵀ of a one-unit layer into a broadcast product: same numbers
+    model = mlp([3, 4, 1], "tanh", "sigmoid", dtype="float32")
+    X = np.random.default_rng(1).standard_normal((9, 3)).astype(np.float32)
+    trace = nncore.backprop_trace(model, X, (X[:, 0] > 0).astype(int))
+    out, hidden = trace.layers[1], trace.layers[0]
+    np.testing.assert_array_equal(hidden.dA, out.delta @ out.W.T)
