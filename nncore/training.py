@@ -201,7 +201,8 @@ class Workspace:
         """Forward pass of a batch; returns the output activations (a view of a buffer)."""
         A = Xb
         record = self.recorder
-        for i, (layer, (Z, _)) in enumerate(zip(self.plan, self.buffers(Xb.shape[0]), strict=True)):
+        buffers = self.buffers(Xb.shape[0])
+        for i, (layer, (Z, _)) in enumerate(zip(self.plan, buffers, strict=True)):
             np.matmul(A, layer.W, out=Z)
             Z += layer.b
             if record is not None:
