@@ -302,226 +302,272 @@ except ExperimentError as e:
     st.stop()
 history_metrics = sorted(history["metric"].unique()) if len(history) else []
 
-# --------------------------------------------------------------------------- curves
-st.subheader("Learning curves", anchor=False)
-if not history_metrics:
-    st.info("These runs have no per-epoch metrics yet.")
-else:
-    metric_choices = [m for m in history_metrics if not m.startswith("train_")] or history_metrics
-    if ss.get(cs.METRIC) not in history_metrics:
-        ss[cs.METRIC] = "val_loss" if "val_loss" in history_metrics else metric_choices[0]
-    c1, c2, c3, c4, c5 = st.columns([1.3, 1.2, 1.0, 0.9, 1.4], vertical_alignment="bottom")
-    c1.selectbox("Metric", history_metrics, key=cs.METRIC, format_func=metric_title)
-    c2.segmented_control("x axis", ["step", "elapsed_s"], key=cs.X_AXIS,
-                         format_func=lambda x: "epoch" if x == "step" else "time")
-    c3.toggle("Log scale", key=cs.LOG_SCALE)
-    train_pair = "train_" + ss[cs.METRIC].removeprefix("val_")
-    c4.toggle("+ train", key=cs.WITH_TRAIN, disabled=train_pair not in history_metrics
-              or train_pair == ss[cs.METRIC], help="Also draw the training curve (dashed).")
-    c5.slider("Smoothing", 0.0, 0.95, step=0.05, key=cs.SMOOTHING,
-              help="Exponential moving average; the tooltip shows the raw value too.")
-    wanted = [ss[cs.METRIC]]
-    if ss.get(cs.WITH_TRAIN) and train_pair in history_metrics and train_pair != ss[cs.METRIC]:
-        wanted.append(train_pair)
-    x_axis = ss.get(cs.X_AXIS) or "step"
-    curves = history[history["metric"].isin(wanted)]
-    curves = compare.smooth(curves, float(ss.get(cs.SMOOTHING, 0.0)))
-    if x_axis == "elapsed_s":
-        curves = compare.add_elapsed(curves)
-    chart = curves_chart(curves, wanted, labels=labels, x=x_axis,
-                         log_scale=bool(ss.get(cs.LOG_SCALE)))
-    st.altair_chart(chart, width="stretch", key="cmp_curves_chart")
-    c1, c2 = st.columns([5, 1])
-    c1.caption("Click a run in the legend to highlight it (shift-click for more); drag or "
-               "scroll on the chart to zoom the epochs, double-click to reset.")
-    with c2:
-        export_buttons(chart, "learning_curves", "cmp_exp_curves")
+# --------------------------------------------------------------------------- sections
+# Each section below is a fragment: a widget of a section reruns that section only, not the
+# filters, the runs table and the other sections (issue 13: a metric switch used to rebuild
+# every chart of the page and read the runs' artifacts again).
 
-# --------------------------------------------------------------------------- at an epoch
-st.subheader("At a chosen epoch", anchor=False)
-c1, c2, c3 = st.columns([2.2, 1, 2.4], vertical_alignment="bottom")
-c1.segmented_control("Compare at", ["last", "best", "epoch"], key=cs.AT,
-                     format_func={"last": "last epoch", "best": "best (val loss)",
-                                  "epoch": "epoch k"}.get)
-at_choice = ss.get(cs.AT) or "last"
-max_step = int(history["step"].max()) if len(history) else 1
-if at_choice == "epoch":
-    ss[cs.AT_EPOCH] = min(max(1, int(ss[cs.AT_EPOCH])), max(1, max_step))
-    c2.number_input("k", min_value=1, max_value=max(1, max_step), step=1, key=cs.AT_EPOCH)
-at: Any = int(ss[cs.AT_EPOCH]) if at_choice == "epoch" else at_choice
-values = compare.values_at(history, at)
-if values.empty:
-    st.info("No compared run reached that epoch.")
-else:
-    values.insert(1, "run", values["run_id"].map(labels))
-    focus = ss.get(cs.METRIC) if ss.get(cs.METRIC) in values.columns else next(
-        c for c in values.columns if c not in ("run_id", "run", "epoch"))
-    left, right = st.columns([1.2, 1])
-    with left:
-        ranking = at_epoch_chart(values, focus)
-        st.altair_chart(ranking, width="stretch", key="cmp_at_chart")
-        export_buttons(ranking, f"{focus}_at_{at}", "cmp_exp_at")
-    with right:
-        shown_values = values.drop(columns=["run_id"])
-        st.dataframe(shown_values, hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                    for c in shown_values.columns if c not in ("run", "epoch")})
-        csv_button(shown_values, f"metrics_at_{at}", "cmp_csv_at")
 
-# --------------------------------------------------------------------------- hyperparameters
-st.subheader("Settings against results", anchor=False)
-st.caption(f"Every run of the table ({len(shown)}), one point or line each; the compared runs "
-           "are in the tables above.")
-scatter_table = comparison_table(shown, False) if len(shown) else pd.DataFrame()
-if len(scatter_table) >= 2:
-    scatter_table.insert(0, "run", scatter_table["run_id"].map(labels))
-    id_cols = {"run", "run_id", "run_name", "status", "dataset"}
-    final_metrics = [c for c in scatter_table.columns if c not in id_cols
-                     and c.removeprefix("final_") in {m.removeprefix("metrics.final_") for m in
-                                                      compare.metric_columns(shown)}
-                     and not c.startswith(("dataset.", "model.", "training.", "name"))]
-    setting_cols = [c for c in scatter_table.columns
-                    if c.startswith(("dataset.", "model.", "training.", "name"))]
-    differing = compare.differing_columns(scatter_table, setting_cols) or setting_cols
-    numeric_metrics = [c for c in final_metrics
-                       if pd.api.types.is_numeric_dtype(scatter_table[c])] or final_metrics
-    if not numeric_metrics or not setting_cols:
-        st.info("These runs have no final results (metrics named final_*) or no settings "
-                "to relate: runs logged outside this app's trainer, or still running.")
+@st.fragment
+def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: dict[str, str],
+                    compared: list[str], shown: pd.DataFrame) -> None:
+    """Learning curves, values at an epoch and seed replicates: the chosen metric's views."""
+    # --------------------------------------------------------------------------- curves
+    st.subheader("Learning curves", anchor=False)
+    if not history_metrics:
+        st.info("These runs have no per-epoch metrics yet.")
     else:
-        if ss.get(cs.SCATTER_X) not in setting_cols:
-            ss[cs.SCATTER_X] = ("training.learning_rate" if "training.learning_rate" in differing
-                                else differing[0])
-        if ss.get(cs.SCATTER_Y) not in numeric_metrics:
-            ss[cs.SCATTER_Y] = next((m for m in ("val_accuracy", "val_loss", "val_rmse")
-                                     if m in numeric_metrics), numeric_metrics[0])
-        color_options = ["", *setting_cols, *numeric_metrics]
-        if ss.get(cs.SCATTER_COLOR) not in color_options:
-            ss[cs.SCATTER_COLOR] = next((c for c in differing if c != ss[cs.SCATTER_X]), "")
-        c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8], vertical_alignment="bottom")
-        c1.selectbox("Setting (x)", setting_cols, key=cs.SCATTER_X)
-        c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=metric_title)
-        c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
-                     format_func=lambda c: c or "(none)")
-        c4.toggle("Log x", key=cs.LOG_X)
-        left, right = st.columns([1.4, 1])
+        metric_choices = ([m for m in history_metrics if not m.startswith("train_")]
+                          or history_metrics)
+        if ss.get(cs.METRIC) not in history_metrics:
+            ss[cs.METRIC] = "val_loss" if "val_loss" in history_metrics else metric_choices[0]
+        c1, c2, c3, c4, c5 = st.columns([1.3, 1.2, 1.0, 0.9, 1.4], vertical_alignment="bottom")
+        c1.selectbox("Metric", history_metrics, key=cs.METRIC, format_func=metric_title)
+        c2.segmented_control("x axis", ["step", "elapsed_s"], key=cs.X_AXIS,
+                             format_func=lambda x: "epoch" if x == "step" else "time")
+        c3.toggle("Log scale", key=cs.LOG_SCALE)
+        train_pair = "train_" + ss[cs.METRIC].removeprefix("val_")
+        c4.toggle("+ train", key=cs.WITH_TRAIN, disabled=train_pair not in history_metrics
+                  or train_pair == ss[cs.METRIC], help="Also draw the training curve (dashed).")
+        c5.slider("Smoothing", 0.0, 0.95, step=0.05, key=cs.SMOOTHING,
+                  help="Exponential moving average; the tooltip shows the raw value too.")
+        wanted = [ss[cs.METRIC]]
+        if ss.get(cs.WITH_TRAIN) and train_pair in history_metrics and train_pair != ss[cs.METRIC]:
+            wanted.append(train_pair)
+        x_axis = ss.get(cs.X_AXIS) or "step"
+        curves = history[history["metric"].isin(wanted)]
+        curves = compare.smooth(curves, float(ss.get(cs.SMOOTHING, 0.0)))
+        if x_axis == "elapsed_s":
+            curves = compare.add_elapsed(curves)
+        chart = curves_chart(curves, wanted, labels=labels, x=x_axis,
+                             log_scale=bool(ss.get(cs.LOG_SCALE)))
+        st.altair_chart(chart, width="stretch", key="cmp_curves_chart")
+        c1, c2 = st.columns([5, 1])
+        c1.caption("Click a run in the legend to highlight it (shift-click for more); drag or "
+                   "scroll on the chart to zoom the epochs, double-click to reset.")
+        with c2:
+            export_buttons(chart, "learning_curves", "cmp_exp_curves")
+
+    # --------------------------------------------------------------------------- at an epoch
+    st.subheader("At a chosen epoch", anchor=False)
+    c1, c2, c3 = st.columns([2.2, 1, 2.4], vertical_alignment="bottom")
+    c1.segmented_control("Compare at", ["last", "best", "epoch"], key=cs.AT,
+                         format_func={"last": "last epoch", "best": "best (val loss)",
+                                      "epoch": "epoch k"}.get)
+    at_choice = ss.get(cs.AT) or "last"
+    max_step = int(history["step"].max()) if len(history) else 1
+    if at_choice == "epoch":
+        ss[cs.AT_EPOCH] = min(max(1, int(ss[cs.AT_EPOCH])), max(1, max_step))
+        c2.number_input("k", min_value=1, max_value=max(1, max_step), step=1, key=cs.AT_EPOCH)
+    at: Any = int(ss[cs.AT_EPOCH]) if at_choice == "epoch" else at_choice
+    values = compare.values_at(history, at)
+    if values.empty:
+        st.info("No compared run reached that epoch.")
+    else:
+        values.insert(1, "run", values["run_id"].map(labels))
+        focus = ss.get(cs.METRIC) if ss.get(cs.METRIC) in values.columns else next(
+            c for c in values.columns if c not in ("run_id", "run", "epoch"))
+        left, right = st.columns([1.2, 1])
         with left:
-            scatter = param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
-                                    color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
-            st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
-            export_buttons(scatter, "scatter", "cmp_exp_scatter")
+            ranking = at_epoch_chart(values, focus)
+            st.altair_chart(ranking, width="stretch", key="cmp_at_chart")
+            export_buttons(ranking, f"{focus}_at_{at}", "cmp_exp_at")
         with right:
-            st.markdown("**How to read it**")
-            st.caption("Left: one setting against one result, one point per run; colour a "
-                       "third setting to see interactions. Below: every run as a line across the "
-                       "settings that differ and the results, coloured by the result on the y "
-                       "axis: follow the bright lines back to the settings that produced them.")
-        core = [c for c in differing if c.startswith(("model.", "training."))]
-        rest = [c for c in differing if c.startswith("dataset.") and c != "dataset.name"]
-        lead = ["dataset.name"] if "dataset.name" in differing else []
-        axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
-        axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
-        frame = parallel_frame(scatter_table, list(dict.fromkeys(axes)))
-        parallel = parallel_coordinates(
-            frame, color_by=metric_title(ss[cs.SCATTER_Y]),
-            color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
-                                  strict=True)))
-        st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
-        export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
-else:
-    st.info("Two or more runs in the table are needed to relate settings to results.")
+            shown_values = values.drop(columns=["run_id"])
+            st.dataframe(shown_values, hide_index=True, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                        for c in shown_values.columns if c not in ("run", "epoch")})
+            csv_button(shown_values, f"metrics_at_{at}", "cmp_csv_at")
 
-# --------------------------------------------------------------------------- seed replicates
-st.subheader("Seed replicates", anchor=False)
-seed_params = list(compare.SEED_PARAMS)
-st.toggle("Also pool over data seeds (different splits)", key=cs.POOL_DATA_SEED)
-if ss.get(cs.POOL_DATA_SEED):
-    seed_params.append("params.dataset.seed")
-untyped = shown.copy()
-groups_all = replicate_groups(untyped, tuple(seed_params)) if len(untyped) else pd.DataFrame(
-    columns=["run_id", "group", "replicates"])
-mine = groups_all[groups_all["run_id"].isin(compared)]["group"].unique()
-members = groups_all[groups_all["group"].isin(mine)]["run_id"].head(MAX_REPLICATES)
-# Labels name only what differs between these groups (e.g. "learning_rate=0.1").
-groups = replicate_groups(untyped[untyped["run_id"].isin(members)], tuple(seed_params)) \
-    if len(members) else groups_all.iloc[:0]
-if groups.empty or groups["replicates"].max() < 2:
-    st.info("None of the compared runs has replicates: runs with the same settings and another "
-            "`training.seed`. Train the same settings with a few seeds to see how much of a "
-            "difference is luck.")
-else:
-    rep_history = queries.metric_history(groups["run_id"].tolist(), tracking_uri=tracking_uri)
-    metric = ss.get(cs.METRIC) if ss.get(cs.METRIC) in set(rep_history["metric"]) else (
-        sorted(rep_history["metric"].unique())[0])
-    bands = compare.replicate_bands(rep_history[rep_history["metric"] == metric], groups)
-    rep_values = compare.values_at(rep_history, at)
-    summary = compare.replicate_summary(rep_values, groups, [metric])
-    left, right = st.columns([1.3, 1])
-    with left:
-        band = bands_chart(bands, metric, log_scale=bool(ss.get(cs.LOG_SCALE)))
-        st.altair_chart(band, width="stretch", key="cmp_bands_chart")
-        export_buttons(band, "replicates", "cmp_exp_bands")
-    with right:
-        spread = replicate_chart(summary, metric)
-        st.altair_chart(spread, width="stretch", key="cmp_spread_chart")
-        st.dataframe(summary, hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                    for c in summary.columns if c not in ("group", "n")})
-        csv_button(summary, "replicates", "cmp_csv_replicates")
-    st.caption(f"{len(groups)} runs in {groups['group'].nunique()} groups; the band is ± one "
-               "standard deviation across seeds, the right chart the spread at the chosen epoch.")
-
-# --------------------------------------------------------------------------- decisions
-panel_runs = compared_runs.head(MAX_PANELS)
-st.subheader("Decisions", anchor=False)
-boundaries: list[tuple[str, alt.TopLevelMixin]] = []
-matrices: list[tuple[str, alt.TopLevelMixin]] = []
-for _, run in panel_runs.iterrows():
-    if not _plane_run(run):
-        continue  # no boundary grid to look for (listing artifacts costs ~12 ms a run)
-    title = labels.get(run["run_id"], run["run_id"])
-    grid = None
-    try:
-        grid = queries.decision_boundary(run["run_id"], tracking_uri=tracking_uri)
-        if grid is not None:
-            spec = queries.run_spec(run["run_id"], tracking_uri=tracking_uri)
-            d = spec.dataset
-            dataset = data.dataset(d.name, d.test_size, d.seed, dict(d.params))
-            boundaries.append((title, boundary_chart(grid, dataset, title=title, height=240)))
-    except ExperimentError:
-        pass
-if boundaries:
-    panel_rows(boundaries, "cmp_boundary")
-    export_buttons(lambda: side_by_side(boundaries, columns=3, width=260, height=240),
-                   "decision_boundaries", "cmp_exp_boundaries")
-else:
-    st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
-               "spiral, and blobs with two features).")
-if st.toggle("Confusion matrices (loads each model)", key="cmp_confusion"):
-    for _, run in panel_runs.iterrows():
-        try:
-            frame = confusion(tracking_uri, run["run_id"])
-        except (ExperimentError, OSError) as e:
-            st.caption(f"{labels.get(run['run_id'])}: no model to evaluate ({e})")
-            continue
-        except Exception as e:  # MLflow raises its own kinds for a missing artifact
-            st.caption(f"{labels.get(run['run_id'])}: no model ({type(e).__name__})")
-            continue
-        if frame is not None:
-            title = labels.get(run["run_id"], run["run_id"])
-            matrices.append((title, confusion_matrix(frame, title=title, size=200,
-                                                     fit_width=True)))
-    if matrices:
-        panel_rows(matrices, "cmp_confusion")
-        export_buttons(lambda: side_by_side(matrices, columns=3, width=200, height=200),
-                       "confusion_matrices", "cmp_exp_confusion")
+    # --------------------------------------------------------------------------- seed replicates
+    st.subheader("Seed replicates", anchor=False)
+    seed_params = list(compare.SEED_PARAMS)
+    st.toggle("Also pool over data seeds (different splits)", key=cs.POOL_DATA_SEED)
+    if ss.get(cs.POOL_DATA_SEED):
+        seed_params.append("params.dataset.seed")
+    untyped = shown.copy()
+    groups_all = replicate_groups(untyped, tuple(seed_params)) if len(untyped) else pd.DataFrame(
+        columns=["run_id", "group", "replicates"])
+    mine = groups_all[groups_all["run_id"].isin(compared)]["group"].unique()
+    members = groups_all[groups_all["group"].isin(mine)]["run_id"].head(MAX_REPLICATES)
+    # Labels name only what differs between these groups (e.g. "learning_rate=0.1").
+    groups = replicate_groups(untyped[untyped["run_id"].isin(members)], tuple(seed_params)) \
+        if len(members) else groups_all.iloc[:0]
+    if groups.empty or groups["replicates"].max() < 2:
+        st.info("None of the compared runs has replicates: runs with the same settings and another "
+                "`training.seed`. Train the same settings with a few seeds to see how much of a "
+                "difference is luck.")
     else:
-        st.caption("No classification run with a saved model among the compared runs.")
-if len(compared) > MAX_PANELS:
-    st.caption(f"Showing the first {MAX_PANELS} of {len(compared)} compared runs.")
+        rep_history = queries.metric_history(groups["run_id"].tolist(), tracking_uri=tracking_uri)
+        metric = ss.get(cs.METRIC) if ss.get(cs.METRIC) in set(rep_history["metric"]) else (
+            sorted(rep_history["metric"].unique())[0])
+        bands = compare.replicate_bands(rep_history[rep_history["metric"] == metric], groups)
+        rep_values = compare.values_at(rep_history, at)
+        summary = compare.replicate_summary(rep_values, groups, [metric])
+        left, right = st.columns([1.3, 1])
+        with left:
+            band = bands_chart(bands, metric, log_scale=bool(ss.get(cs.LOG_SCALE)))
+            st.altair_chart(band, width="stretch", key="cmp_bands_chart")
+            export_buttons(band, "replicates", "cmp_exp_bands")
+        with right:
+            spread = replicate_chart(summary, metric)
+            st.altair_chart(spread, width="stretch", key="cmp_spread_chart")
+            st.dataframe(summary, hide_index=True, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                        for c in summary.columns if c not in ("group", "n")})
+            csv_button(summary, "replicates", "cmp_csv_replicates")
+        st.caption(f"{len(groups)} runs in {groups['group'].nunique()} groups; the band is ± "
+                   "one standard deviation across seeds, the right chart the spread at the "
+                   "chosen epoch.")
 
-st.divider()
-pick = st.selectbox("Open one run", compared, format_func=lambda r: labels.get(r, r),
-                    key="cmp_open_run")
-st.page_link(sidebar.RUN, label="Open its page", icon=":material/open_in_new:",
-             query_params={"run": pick})
+
+
+@st.fragment
+def settings_section(shown: pd.DataFrame, labels: dict[str, str]) -> None:
+    """Every run of the table: one setting against one result, and parallel coordinates."""
+    # --------------------------------------------------------------------------- hyperparameters
+    st.subheader("Settings against results", anchor=False)
+    st.caption(f"Every run of the table ({len(shown)}), one point or line each; the compared runs "
+               "are in the tables above.")
+    scatter_table = comparison_table(shown, False) if len(shown) else pd.DataFrame()
+    if len(scatter_table) >= 2:
+        scatter_table.insert(0, "run", scatter_table["run_id"].map(labels))
+        id_cols = {"run", "run_id", "run_name", "status", "dataset"}
+        final_metrics = [c for c in scatter_table.columns if c not in id_cols
+                         and c.removeprefix("final_") in {m.removeprefix("metrics.final_") for m in
+                                                          compare.metric_columns(shown)}
+                         and not c.startswith(("dataset.", "model.", "training.", "name"))]
+        setting_cols = [c for c in scatter_table.columns
+                        if c.startswith(("dataset.", "model.", "training.", "name"))]
+        differing = compare.differing_columns(scatter_table, setting_cols) or setting_cols
+        numeric_metrics = [c for c in final_metrics
+                           if pd.api.types.is_numeric_dtype(scatter_table[c])] or final_metrics
+        if not numeric_metrics or not setting_cols:
+            st.info("These runs have no final results (metrics named final_*) or no settings "
+                    "to relate: runs logged outside this app's trainer, or still running.")
+        else:
+            if ss.get(cs.SCATTER_X) not in setting_cols:
+                ss[cs.SCATTER_X] = ("training.learning_rate"
+                                    if "training.learning_rate" in differing else differing[0])
+            if ss.get(cs.SCATTER_Y) not in numeric_metrics:
+                ss[cs.SCATTER_Y] = next((m for m in ("val_accuracy", "val_loss", "val_rmse")
+                                         if m in numeric_metrics), numeric_metrics[0])
+            color_options = ["", *setting_cols, *numeric_metrics]
+            if ss.get(cs.SCATTER_COLOR) not in color_options:
+                ss[cs.SCATTER_COLOR] = next((c for c in differing if c != ss[cs.SCATTER_X]), "")
+            c1, c2, c3, c4 = st.columns([1.3, 1.3, 1.3, 0.8], vertical_alignment="bottom")
+            c1.selectbox("Setting (x)", setting_cols, key=cs.SCATTER_X)
+            c2.selectbox("Result (y)", numeric_metrics, key=cs.SCATTER_Y, format_func=metric_title)
+            c3.selectbox("Colour by", color_options, key=cs.SCATTER_COLOR,
+                         format_func=lambda c: c or "(none)")
+            c4.toggle("Log x", key=cs.LOG_X)
+            left, right = st.columns([1.4, 1])
+            with left:
+                scatter = param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
+                                        color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
+                st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
+                export_buttons(scatter, "scatter", "cmp_exp_scatter")
+            with right:
+                st.markdown("**How to read it**")
+                st.caption("Left: one setting against one result, one point per run; colour "
+                           "a third setting to see interactions. Below: every run as a line "
+                           "across the settings that differ and the results, coloured by the "
+                           "result on the y axis: follow the bright lines back to the settings "
+                           "that produced them.")
+            core = [c for c in differing if c.startswith(("model.", "training."))]
+            rest = [c for c in differing if c.startswith("dataset.") and c != "dataset.name"]
+            lead = ["dataset.name"] if "dataset.name" in differing else []
+            axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
+            axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
+            frame = parallel_frame(scatter_table, list(dict.fromkeys(axes)))
+            parallel = parallel_coordinates(
+                frame, color_by=metric_title(ss[cs.SCATTER_Y]),
+                color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
+                                      strict=True)))
+            st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
+            export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
+    else:
+        st.info("Two or more runs in the table are needed to relate settings to results.")
+
+
+
+def boundary_panel(uri: str, run_id: str, title: str) -> alt.TopLevelMixin | None:
+    """A run's decision boundary chart, or None when it has no boundary grid (yet)."""
+    grid = queries.decision_boundary(run_id, tracking_uri=uri)
+    if grid is None:
+        return None
+    d = queries.run_spec(run_id, tracking_uri=uri).dataset
+    dataset = data.dataset(d.name, d.test_size, d.seed, dict(d.params))
+    return boundary_chart(grid, dataset, title=title, height=240)
+
+
+#: An ended run's artifacts are final: its chart is built once per server, not per rerun.
+ended_boundary_panel = st.cache_resource(show_spinner=False, max_entries=64)(boundary_panel)
+
+
+@st.fragment
+def decisions_section(compared_runs: pd.DataFrame, compared: list[str],
+                      labels: dict[str, str]) -> None:
+    """Decision boundaries of 2-D runs and, on demand, confusion matrices."""
+    # --------------------------------------------------------------------------- decisions
+    panel_runs = compared_runs.head(MAX_PANELS)
+    st.subheader("Decisions", anchor=False)
+    boundaries: list[tuple[str, alt.TopLevelMixin]] = []
+    matrices: list[tuple[str, alt.TopLevelMixin]] = []
+    for _, run in panel_runs.iterrows():
+        if not _plane_run(run):
+            continue  # no boundary grid to look for (listing artifacts costs ~12 ms a run)
+        title = labels.get(run["run_id"], run["run_id"])
+        try:
+            build = boundary_panel if run.get("status") == "RUNNING" else ended_boundary_panel
+            chart = build(tracking_uri, run["run_id"], title)
+        except ExperimentError:
+            continue
+        if chart is not None:
+            boundaries.append((title, chart))
+    if boundaries:
+        panel_rows(boundaries, "cmp_boundary")
+        export_buttons(lambda: side_by_side(boundaries, columns=3, width=260, height=240),
+                       "decision_boundaries", "cmp_exp_boundaries")
+    else:
+        st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
+                   "spiral, and blobs with two features).")
+    if st.toggle("Confusion matrices (loads each model)", key="cmp_confusion"):
+        for _, run in panel_runs.iterrows():
+            try:
+                frame = confusion(tracking_uri, run["run_id"])
+            except (ExperimentError, OSError) as e:
+                st.caption(f"{labels.get(run['run_id'])}: no model to evaluate ({e})")
+                continue
+            except Exception as e:  # MLflow raises its own kinds for a missing artifact
+                st.caption(f"{labels.get(run['run_id'])}: no model ({type(e).__name__})")
+                continue
+            if frame is not None:
+                title = labels.get(run["run_id"], run["run_id"])
+                matrices.append((title, confusion_matrix(frame, title=title, size=200,
+                                                         fit_width=True)))
+        if matrices:
+            panel_rows(matrices, "cmp_confusion")
+            export_buttons(lambda: side_by_side(matrices, columns=3, width=200, height=200),
+                           "confusion_matrices", "cmp_exp_confusion")
+        else:
+            st.caption("No classification run with a saved model among the compared runs.")
+    if len(compared) > MAX_PANELS:
+        st.caption(f"Showing the first {MAX_PANELS} of {len(compared)} compared runs.")
+
+
+
+@st.fragment
+def open_run_link(compared: list[str], labels: dict[str, str]) -> None:
+    """Pick one compared run and open its page."""
+    st.divider()
+    pick = st.selectbox("Open one run", compared, format_func=lambda r: labels.get(r, r),
+                        key="cmp_open_run")
+    st.page_link(sidebar.RUN, label="Open its page", icon=":material/open_in_new:",
+                 query_params={"run": pick})
+
+
+metric_sections(history, history_metrics, labels, compared, shown)
+settings_section(shown, labels)
+decisions_section(compared_runs, compared, labels)
+open_run_link(compared, labels)
