@@ -182,8 +182,12 @@ def _connect(workers: int, scheduler: str | None) -> tuple[Any, Any]:
         except (OSError, TimeoutError) as e:
             raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({e}); start "
                                "it with `dask scheduler` and pass the address it prints") from None
+    # No dashboard; the scheduler's small HTTP server (health, metrics) still starts, by
+    # default on port 8787 of every interface: a free loopback port instead, so a second
+    # sweep or a running `dask scheduler` does not make it warn "8787 is already in use".
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address=None,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     return Client(cluster), cluster
 
 
