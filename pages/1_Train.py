@@ -423,6 +423,9 @@ def results_view(job: TrainingJob) -> None:
         extra = f" ({result.stop_reason})" if result.stop_reason else ""
         st.success(f"**Finished** {epochs:,} epochs in {m.get('duration_s', 0):.1f} s{extra}.",
                    icon=":material/check_circle:")
+    if result.model is not None:
+        st.page_link(sidebar.LEARN, label="Step through this model's backpropagation on Learn",
+                     icon=":material/school:", query_params={"source": "train"})
     if job.page_redraws:
         st.caption(f"Watching it live took {job.live_share:.1%} of the training time "
                    f"({job.page_redraws} redraws).")

@@ -151,6 +151,9 @@ with a5:
     else:
         st.button("Weights (.zip)", disabled=True, key="run_weights_missing",
                   help="This run has no saved weights.")
+if model is not None and spec.dataset.name != "csv":  # Learn rebuilds the run's dataset
+    st.page_link(sidebar.LEARN, label="Step through its backpropagation on Learn",
+                 icon=":material/school:", query_params={"source": "run", "run": run_id})
 
 if reproduce:
     with st.spinner("Training the same spec again…"):

@@ -28,11 +28,15 @@ st.caption("Pick a network and a sample, follow the forward and the backward pas
            "optimizer step at a time.")
 
 # --------------------------------------------------------------------------- the URL
-if not ss.get(lk.URL_READ):
+# The first visit reads the URL; later, a link from another page (a query this page did
+# not write itself: the Train or Run page's "Step through ...") does too.
+incoming = st.query_params.to_dict()
+if not ss.get(lk.URL_READ) or (incoming and incoming != ss.get(lk.URL_WRITTEN)):
     ss[lk.URL_READ] = True
     source = st.query_params.get(lk.Q_SOURCE)
     if st.query_params.get(lk.Q_RUN):
         source = "run"
+        ss.pop(lk.RUN, None)  # the linked run is picked, not the one picked before
     if source in sources.SOURCES:
         ss[lk.SOURCE] = source
     sample = st.query_params.get(lk.Q_INDEX)
@@ -88,6 +92,7 @@ if lesson.is_perceptron:
         views.perceptron_view(lesson)
     if dict(st.query_params) != query:
         st.query_params.from_dict(query)
+    ss[lk.URL_WRITTEN] = dict(query)
     st.stop()
 
 # --------------------------------------------------------------------------- 2. sample
@@ -185,6 +190,7 @@ with st.container(border=True):
         st.error(ls.sentence(e), icon=":material/trending_up:")
 if dict(st.query_params) != query:
     st.query_params.from_dict(query)
+ss[lk.URL_WRITTEN] = dict(query)
 
 # --------------------------------------------------------------------------- the views
 tr = ls.trace(lesson, X, y)

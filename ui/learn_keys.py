@@ -38,6 +38,7 @@ RANDOM_ROW = "_learn_random_row"
 CHECKS = "_learn_checks"            # cached finite differences
 PENDING_NEXT = "_learn_pending_next"  # "Next sample" moved the index: step there
 URL_READ = "_learn_url_read"
+URL_WRITTEN = "_learn_url_written"  # the query this page last put in the URL
 
 # --- URL -------------------------------------------------------------------------------
 Q_SOURCE, Q_RUN, Q_INDEX = "source", "run", "sample"

@@ -93,6 +93,30 @@ def test_a_finished_run_preselected_from_the_url(app, admissions_run):
     assert at.query_params["run"] == admissions_run.run_id
 
 
+def test_a_link_from_the_run_page_is_followed_in_a_session_that_visited_learn(
+        app, admissions_run, store):
+    """Learn read its URL only on a first visit: the Run page's link then showed the
+    network picked before instead of the linked run."""
+    other = train(RunSpec.from_dict({"dataset": {"name": "moons"}, "model": {"hidden": [2]},
+                                     "training": {"epochs": 2}}),
+                  tracking_uri=store, experiment="learn", log_model=True)
+    at = _open(app)                                       # a fresh network first
+    assert at.radio(key=lk.SOURCE).value == "fresh"
+    at.query_params.clear()
+    at.query_params.update({"source": "run", "run": admissions_run.run_id})
+    _run(at)
+    assert at.radio(key=lk.SOURCE).value == "run"
+    assert admissions_run.run_id[:8] in _lesson(at).source
+    at.query_params.clear()                               # then another run's link
+    at.query_params.update({"source": "run", "run": other.run_id})
+    _run(at)
+    assert other.run_id[:8] in _lesson(at).source
+    at.radio(key=lk.SOURCE).set_value("fresh")            # the page's own changes stand
+    _run(at)
+    assert at.radio(key=lk.SOURCE).value == "fresh"
+    assert at.query_params["source"] == "fresh"
+
+
 def test_a_run_whose_model_cannot_be_loaded_is_a_message(app, store):
     from mlflow import MlflowClient
 

@@ -60,6 +60,9 @@ def test_admissions_run_header_predict_and_export(app, admissions):
     labels = [m.label for m in at.metric]
     assert "epochs" in labels and any("accuracy" in lab for lab in labels)
     assert next(m.value for m in at.metric if m.label == "epochs") == "5"
+    links = {p.proto.label: (p.proto.page, p.proto.query_string) for p in at.get("page_link")}
+    page, query = links["Step through its backpropagation on Learn"]     # issue 11
+    assert page == "Learn" and query == f"source=run&run={admissions}"
     # Its charts: loss and accuracy curves (5 epochs, both splits), the validation
     # confusion matrix (admissions is not 2-D: no boundary), one weight heatmap per
     # layer, the class balance of the data.

@@ -90,6 +90,10 @@ def test_small_training_run_is_recorded_and_explained(app, store):
     marks = set().union(*(_marks(s) for s in _specs(at)))
     assert {"line", "rect", "text"} <= marks  # curves, confusion matrix and weights
     assert any(f"mlflow ui --backend-store-uri {store}" in c.value for c in at.code)
+    # the trained model opens on the Learn page (issue 11)
+    links = {p.proto.label: (p.proto.page, p.proto.query_string) for p in at.get("page_link")}
+    page, query = links["Step through this model's backpropagation on Learn"]
+    assert page == "Learn" and query == "source=train"
 
 
 def test_two_dimensional_run_shows_the_decision_boundary(app, store):
