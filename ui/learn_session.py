@@ -365,13 +365,16 @@ def trick_step(lesson: Lesson) -> nncore.PerceptronTrick | None:
     return step
 
 
-def hidden_unit_outputs(lesson: Lesson, resolution: int = 24) -> pd.DataFrame:
+def hidden_unit_outputs(lesson: Lesson, resolution: int = 24,
+                        max_units: int | None = None) -> pd.DataFrame:
     """Every hidden unit's activation over a grid of raw input points (2-D data).
 
     Parameters
     ----------
     resolution : int
         Grid points per axis (:func:`plane_grid`).
+    max_units : int, optional
+        Per layer, only the first ``max_units`` units (the ones a picture draws).
 
     Returns
     -------
@@ -396,12 +399,14 @@ def hidden_unit_outputs(lesson: Lesson, resolution: int = 24) -> pd.DataFrame:
     dummy = np.zeros(len(X), dtype=int)
     tr = nncore.backprop_trace(model, X, dummy, loss=lesson.loss)  # the forward half is used
     a, b = ds.raw_feature_names
+    xs, ys = grid[a].to_numpy(), grid[b].to_numpy()
     frames = []
     for layer in tr.layers[:-1]:
-        for unit in range(layer.A.shape[1]):
-            frames.append(pd.DataFrame({a: grid[a].to_numpy(), b: grid[b].to_numpy(),
-                                        "layer": layer.index + 1, "unit": unit + 1,
-                                        "value": layer.A[:, unit]}))
+        A = layer.A[:, :max_units] if max_units else layer.A
+        units = A.shape[1]
+        frames.append(pd.DataFrame({  # unit by unit, each over the whole grid
+            a: np.tile(xs, units), b: np.tile(ys, units), "layer": layer.index + 1,
+            "unit": np.repeat(np.arange(1, units + 1), len(xs)), "value": A.T.ravel()}))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -178,7 +178,7 @@ def neurons_view(lesson: ls.Lesson, resolution: int) -> None:
     """Every hidden unit's output over the input plane (2-D datasets), or why not."""
     ds = lesson.dataset
     try:
-        frame = ls.hidden_unit_outputs(lesson, resolution)
+        frame = ls.hidden_unit_outputs(lesson, resolution, max_units=charts.MAX_HEATMAP_UNITS)
     except ls.LearnError as e:
         st.info(ls.sentence(e), icon=":material/grid_off:")
         return
@@ -189,7 +189,7 @@ def neurons_view(lesson: ls.Lesson, resolution: int) -> None:
     st.altair_chart(charts.neuron_heatmaps(frame, a, b, points if label else None, label=label,
                                            classes=list(ds.class_names) or None),
                     width="content")
-    widest = int(frame["unit"].max())
+    widest = max(layer.n_units for layer in lesson.model.layers[:-1])
     note = "Each panel is one hidden unit's output over the input plane (red high, blue low)."
     if widest > charts.MAX_HEATMAP_UNITS:
         note += f" The first {charts.MAX_HEATMAP_UNITS} units of each layer are drawn."
