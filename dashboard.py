@@ -67,6 +67,11 @@ def train_link(params: dict[str, str]) -> str | None:
     return "Train?" + urllib.parse.urlencode(query)
 
 
+def _count(value: object) -> int:
+    """A logged count, 0 when the run has not logged it (yet): None or NaN in the table."""
+    return int(value) if value is not None and pd.notna(value) else 0
+
+
 def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs table as shown: status (a RUNNING run's with how long it has been silent),
     dataset, architecture, validation score, link."""
@@ -90,7 +95,7 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
             else None,
             "dataset": run["dataset"],
             "architecture": run["architecture"] if not objective else
-            f"sweep of {int(run.get('metrics.trials_done', 0) or 0)} trials",
+            f"sweep of {_count(run.get('metrics.trials_done'))} trials",
             "validation": score,
             "epochs": run.get("metrics.final_epochs"),
             "settings": train_link(params),

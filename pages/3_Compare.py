@@ -491,7 +491,7 @@ def settings_section(shown: pd.DataFrame, labels: dict[str, str]) -> None:
 
 
 
-def boundary_panel(uri: str, run_id: str, title: str) -> alt.TopLevelMixin | None:
+def run_decision_panel(uri: str, run_id: str, title: str) -> alt.TopLevelMixin | None:
     """A run's decision boundary chart, or None when it has no boundary grid (yet)."""
     grid = queries.decision_boundary(run_id, tracking_uri=uri)
     if grid is None:
@@ -502,7 +502,7 @@ def boundary_panel(uri: str, run_id: str, title: str) -> alt.TopLevelMixin | Non
 
 
 #: An ended run's artifacts are final: its chart is built once per server, not per rerun.
-ended_boundary_panel = st.cache_resource(show_spinner=False, max_entries=64)(boundary_panel)
+ended_run_decision_panel = st.cache_resource(show_spinner=False, max_entries=64)(run_decision_panel)
 
 
 @st.fragment
@@ -519,7 +519,8 @@ def decisions_section(compared_runs: pd.DataFrame, compared: list[str],
             continue  # no boundary grid to look for (listing artifacts costs ~12 ms a run)
         title = labels.get(run["run_id"], run["run_id"])
         try:
-            build = boundary_panel if run.get("status") == "RUNNING" else ended_boundary_panel
+            build = (run_decision_panel if run.get("status") == "RUNNING"
+                     else ended_run_decision_panel)
             chart = build(tracking_uri, run["run_id"], title)
         except ExperimentError:
             continue

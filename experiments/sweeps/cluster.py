@@ -17,6 +17,8 @@ What a cluster does that one process does not, handled here:
   carrying it is unpickled on the scheduler or a worker: :func:`quiet_cluster` filters that
   one warning there (and in workers that join later), :func:`~experiments.sweeps.search.
   quiet_optuna` in the driver.
+* Worker processes are spawned, and spawning runs the parent's ``__main__`` again: a
+  LocalCluster's workers skip it (:mod:`experiments.sweeps.spawn`).
 * A LocalCluster's nannies kill a worker process that has not exited 4 s after being asked
   to, and log a warning saying so; at the end of a sweep every trial has ended (or the stop
   grace has passed), so that line is dropped while the sweep's own LocalCluster closes.
@@ -34,6 +36,7 @@ from typing import Any
 
 from experiments.errors import ExperimentError
 from experiments.sweeps.search import create_study, make_pruner, pruner_steps, suggest
+from experiments.sweeps.spawn import workers_without_main
 from experiments.sweeps.spec import SweepSpec
 from experiments.sweeps.trial import TrialOutcome, run_trial
 
@@ -195,7 +198,20 @@ def run_on_cluster(sweep: SweepSpec, parent: Any, tracking_uri: str | None,
                    experiment: str | None, stop_event: threading.Event,
                    record: Callable[[TrialOutcome], None], *, workers: int,
                    scheduler: str | None) -> None:
-    """Run the sweep's trials on a Dask cluster (see the module's notes)."""
+    """Run the sweep's trials on a Dask cluster (see the module's notes).
+
+    A LocalCluster started here spawns workers that skip this process's ``__main__``
+    (:mod:`experiments.sweeps.spawn`).
+    """
+    with workers_without_main() if scheduler is None else contextlib.nullcontext():
+        _run_on_cluster(sweep, parent, tracking_uri, experiment, stop_event, record,
+                        workers=workers, scheduler=scheduler)
+
+
+def _run_on_cluster(sweep: SweepSpec, parent: Any, tracking_uri: str | None,
+                    experiment: str | None, stop_event: threading.Event,
+                    record: Callable[[TrialOutcome], None], *, workers: int,
+                    scheduler: str | None) -> None:
     import optuna
     from distributed import Event, wait
     from optuna_integration.dask import DaskStorage

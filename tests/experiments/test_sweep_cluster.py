@@ -59,6 +59,26 @@ def test_a_local_cluster_runs_the_trials_with_pruning(client, experiment_name) -
             "pruned at epoch")
 
 
+def test_local_workers_do_not_run_the_parents_main_again(client, experiment_name, tmp_path,
+                                                        monkeypatch) -> None:
+    """Streamlit (the Sweep page, AppTest) installs its page script as ``__main__``; spawned
+    workers ran it again (in CI: the Home page, which crashed, and 'Nanny failed to start')."""
+    import sys
+    import types
+
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'a').write('ran\\n')\n"
+                      "raise SystemExit('a page script is no worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    result = run_sweep(_sweep(trials=2), workers=2, experiment=experiment_name)
+    assert result.status == "FINISHED" and set(result.trials["state"]) == {"COMPLETE"}
+    assert not marker.exists()
+    _one_good_run_per_trial(client, result)
+
+
 def test_a_killed_worker_reruns_its_trial_once(client, experiment_name, tmp_path,
                                                tracking_uri) -> None:
     with dask_cluster(tmp_path, workers=2) as cluster:
