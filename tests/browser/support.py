@@ -95,6 +95,31 @@ def serve_dashboard(work: Path, log_path: Path, env: dict[str, str]) -> Iterator
 
 
 @contextmanager
+def dashboard_on_a_new_store(tmp_path: Path, **env: str) -> Iterator[tuple[str, Path]]:
+    """The dashboard on a new SQLite store in ``tmp_path/work``; yields (address, work).
+
+    Fails (under ``CI=true``) or skips when Chromium is missing, like every browser test.
+    """
+    require_browser()
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
+           "MLFLOW_DISABLE_TELEMETRY": "true", **env}
+    with serve_dashboard(work, tmp_path / "server.log", env) as url:
+        yield url, work
+
+
+def settle(page: Any, timeout_ms: float = 120_000, then_ms: float = 0) -> None:
+    """Wait until Streamlit has finished running the page's script (no status widget),
+    then ``then_ms`` more (charts drawing after the script)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached",
+                                                            timeout=timeout_ms)
+    if then_ms:
+        page.wait_for_timeout(then_ms)
+
+
+@contextmanager
 def loopback_context(viewport: dict[str, int]) -> Iterator[Any]:
     """A Chromium browser context whose every request must go to 127.0.0.1."""
     from playwright.sync_api import sync_playwright

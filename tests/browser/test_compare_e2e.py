@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+from tests.browser.support import (
+    loopback_context,
+    require_browser,
+    save_shot,
+    serve_dashboard,
+    settle,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -71,14 +77,6 @@ def _shot(page, tmp_path: Path, name: str, locator=None) -> None:
     save_shot(locator or page, tmp_path, f"compare_{name}.png")
 
 
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(500)
-
-
 def _tab_chart(page):
     """The first chart of the visible tab, once drawn (SVG, or canvas for big data)."""
     chart = page.locator('[data-testid="stTabPanel"]:visible [data-testid="stVegaLiteChart"]')
@@ -99,9 +97,9 @@ def test_compare_then_run_page(server, page, tmp_path):
     url, xor, admissions = server
     page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]},{xor[3]}&metric=val_loss&smooth=0.3")
     page.get_by_role("heading", name="Compare runs").wait_for()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     page.get_by_role("heading", name="Decisions").wait_for()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     assert page.locator('[data-testid="stException"]').count() == 0
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.first.locator("svg.marks").first.wait_for()
@@ -122,7 +120,7 @@ def test_compare_then_run_page(server, page, tmp_path):
         _shot(page, tmp_path, key, chart)
     _inside_content(page, charts)
     page.get_by_role("heading", name="Settings against results").scroll_into_view_if_needed()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     _shot(page, tmp_path, "settings")
     assert "runs=" in page.url and xor[0] in page.url and "smooth=0.3" in page.url
     # The replicate band: lr=0.03 and lr=0.1 each have two seeds.
@@ -135,9 +133,9 @@ def test_compare_then_run_page(server, page, tmp_path):
     link.click()
     page.get_by_role("heading", name="Run", exact=True).wait_for()
     page.wait_for_url(f"**/Run?run={xor[0]}")
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     page.get_by_role("tab", name="Decisions & weights").click()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     # A single 50 x 50 grid is more than 2,000 rows: Streamlit draws it on a canvas.
     boundary = _tab_chart(page)
     box = boundary.bounding_box()
@@ -151,16 +149,16 @@ def test_compare_then_run_page(server, page, tmp_path):
     # The admissions run: header, curves, and a prediction from its form.
     page.goto(f"{url}/Run?run={admissions}")
     page.get_by_role("heading", name="Run", exact=True).wait_for()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     _tab_chart(page)  # the curves
     assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, tmp_path, "run_page")
     page.get_by_role("tab", name="Predict").click()
     page.locator('[data-testid="stFormSubmitButton"] button').click()
     page.get_by_text("probability of admission").wait_for()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     _shot(page, tmp_path, "run_predict")
     page.get_by_role("tab", name="Decisions & weights").click()
-    _settle(page)
+    settle(page, 60_000, then_ms=500)
     _tab_chart(page)  # the confusion matrix
     _shot(page, tmp_path, "run_weights")

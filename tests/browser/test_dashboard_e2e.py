@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+from tests.browser.support import dashboard_on_a_new_store, loopback_context, save_shot
 
 #: The live progress text once an epoch is done ("Epoch 1,234 / 200,000 · ...").
 PROGRESS = re.compile(r"Epoch [0-9,]+ / ")
@@ -25,13 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 @pytest.fixture
 def server(tmp_path):
     """The dashboard served on a free port, with its own folder and MLflow store."""
-    require_browser()
-    work = tmp_path / "work"
-    work.mkdir()
-    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
-           "NNCORE_SESSION_GRACE_S": "2"}
-    with serve_dashboard(work, tmp_path / "server.log", env) as url:
-        yield url, work
+    with dashboard_on_a_new_store(tmp_path, NNCORE_SESSION_GRACE_S="2") as served:
+        yield served
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+from tests.browser.support import dashboard_on_a_new_store, loopback_context, save_shot, settle
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 OVER = re.compile(r"Over (\d+) step\(s\) on this sample, its loss went from ([0-9.e+-]*[0-9]) "
@@ -17,11 +17,7 @@ OVER = re.compile(r"Over (\d+) step\(s\) on this sample, its loss went from ([0-
 
 @pytest.fixture
 def server(tmp_path):
-    require_browser()
-    work = tmp_path / "work"
-    work.mkdir()
-    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}
-    with serve_dashboard(work, tmp_path / "server.log", env) as url:
+    with dashboard_on_a_new_store(tmp_path) as (url, _):
         yield url
 
 
@@ -32,11 +28,6 @@ def page(server):
         yield context.new_page()
 
 
-def _settled(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=120_000)
-
-
 def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
     page.wait_for_timeout(500)
@@ -45,25 +36,25 @@ def _tab(page, name: str) -> None:
 def test_learn_from_a_finished_train_run(server, page, tmp_path):
     page.goto(f"{server}/Train")
     page.get_by_role("heading", name="Train a network").wait_for()
-    _settled(page)
+    settle(page)
     page.locator('[data-testid="stSelectbox"]', has_text="Dataset").first.click()
     page.get_by_role("option", name="moons", exact=True).click()
-    _settled(page)
+    settle(page)
     epochs = page.get_by_role("spinbutton", name="Epochs")
     epochs.fill("200")
     epochs.press("Enter")
-    _settled(page)
+    settle(page)
     page.get_by_role("button", name="Train", exact=True).click()
     # the result line, not any text that merely contains the word
     page.get_by_text(re.compile(r"Finished [\d,]+ epochs in")).first.wait_for(timeout=180_000)
-    _settled(page)
+    settle(page)
 
     # the sidebar's page link keeps this browser session (and the trained model)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Learn").click()
     page.get_by_role("heading", name="Learn: backpropagation, step by step").wait_for()
-    _settled(page)
+    settle(page)
     page.get_by_text("The model trained on the Train page").click()
-    _settled(page)
+    settle(page)
     page.get_by_text("the model trained on the Train page", exact=False).first.wait_for()
     assert page.get_by_text("Gradient check: the largest relative error").count() >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -75,7 +66,7 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
     save_shot(page, tmp_path, "learn_backward.png")
 
     page.get_by_role("button", name="Next 10 steps").click()
-    _settled(page)
+    settle(page)
     _tab(page, "Step")
     summary = page.get_by_text(OVER).first
     summary.wait_for()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+from tests.browser.support import dashboard_on_a_new_store, loopback_context, save_shot, settle
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -22,13 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 @pytest.fixture
 def server(tmp_path):
     """The dashboard on a fresh store, served on a free 127.0.0.1 port."""
-    require_browser()
-    work = tmp_path / "work"
-    work.mkdir()
-    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}",
-           "MLFLOW_DISABLE_TELEMETRY": "true"}
-    with serve_dashboard(work, tmp_path / "server.log", env) as url:
-        yield url, work
+    with dashboard_on_a_new_store(tmp_path) as served:
+        yield served
 
 
 @pytest.fixture
@@ -44,26 +39,18 @@ def _shot(page, tmp_path: Path, name: str, locator=None) -> None:
     save_shot(locator or page, tmp_path, f"sweep_{name}.png")
 
 
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
-    page.wait_for_timeout(500)
-
-
 def _type_number(page, label: str, value: int) -> None:
     box = page.locator(f'[data-testid="stNumberInput"] input[aria-label="{label}"]')
     box.fill(str(value))
     box.press("Enter")
-    _settle(page)
+    settle(page, 90_000, then_ms=500)
 
 
 def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     url, _work = server
     page.goto(f"{url}/Sweep")
     page.get_by_role("heading", name="Sweep: search the settings").wait_for()
-    _settle(page)
+    settle(page, 90_000, then_ms=500)
     _type_number(page, "Trials", 3)
     _type_number(page, "Epochs", 20)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -76,9 +63,9 @@ def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     page.get_by_text("trials done").first.wait_for()
     _shot(page, tmp_path, "live")
     page.get_by_text("Finished").first.wait_for()
-    _settle(page)
+    settle(page, 90_000, then_ms=500)
     page.get_by_role("heading", name="Results").wait_for()
-    _settle(page)
+    settle(page, 90_000, then_ms=500)
     assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, tmp_path, "finished")
 
@@ -104,9 +91,9 @@ def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     assert len(top) == 3 and all(len(r) == 32 for r in top)
     link.click()
     page.get_by_role("heading", name="Compare runs").wait_for()
-    _settle(page)
+    settle(page, 90_000, then_ms=500)
     page.get_by_role("heading", name="Learning curves").wait_for()
-    _settle(page)
+    settle(page, 90_000, then_ms=500)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert "runs=" + "%2C".join(top) in page.url or "runs=" + ",".join(top) in page.url
     _shot(page, tmp_path, "compare_top")

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import loopback_context, require_browser, save_shot, serve_dashboard
+from tests.browser.support import (
+    dashboard_on_a_new_store,
+    loopback_context,
+    save_shot,
+    settle,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 PROGRESS = re.compile(r"Epoch [0-9,]+ / ")
@@ -18,12 +23,8 @@ PROGRESS = re.compile(r"Epoch [0-9,]+ / ")
 
 @pytest.fixture
 def server(tmp_path):
-    require_browser()
-    work = tmp_path / "work"
-    work.mkdir()
-    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{work / 'mlflow.db'}"}  # the default grace
-    with serve_dashboard(work, tmp_path / "server.log", env) as url:
-        yield url, work
+    with dashboard_on_a_new_store(tmp_path) as served:  # the default grace
+        yield served
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def _open(page, address: str) -> None:
     page.goto(address)
     page.get_by_role("heading", name="Train a network").wait_for()
     page.locator('[data-testid="stVegaLiteChart"] svg.marks').first.wait_for()
-    _settled(page)
+    settle(page)
 
 
 def _train_button(page):
@@ -49,12 +50,6 @@ def _pick(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def _settled(page) -> None:
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached",
-                                                            timeout=120_000)
-
-
 def _errors(page) -> list[str]:
     return page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
 
@@ -64,7 +59,7 @@ def test_switching_datasets_keeps_the_form_trainable(server, page, tmp_path):
     _open(page, f"{url}/Train")
     for name in ("blobs", "moons", "blobs", "student_admissions"):
         _pick(page, "Dataset", name)
-        _settled(page)
+        settle(page)
         page.get_by_text(f"auto: {'softmax' if name == 'blobs' else 'sigmoid'}").first.wait_for()
         assert _errors(page) == [], (name, _errors(page))
         assert _train_button(page).is_enabled(), name
@@ -78,7 +73,7 @@ def test_a_typed_number_is_the_one_used_or_refused_in_words(server, page, tmp_pa
     lr.fill("1000000")
     lr.press("Enter")
     page.wait_for_url(re.compile(r"training\.learning_rate=1000000\.0"))
-    _settled(page)
+    settle(page)
     assert lr.input_value() == "1000000" or float(lr.input_value()) == 1e6
     assert _errors(page) == [] and _train_button(page).is_enabled()
     epochs = page.get_by_role("spinbutton", name="Epochs")
