@@ -106,9 +106,10 @@ def test_compare_then_run_page(server, page, tmp_path):
     curves = charts.first
     assert curves.locator(".mark-line path").count() >= 3  # the three runs from the URL
     _shot(page, tmp_path, "top")
-    # Charts in page order: curves, ranking at an epoch, scatter, parallel coordinates,
-    # replicate bands, replicate spread, one decision boundary per compared run.
-    names = ["curves", "at", "scatter", "parallel", "bands", "spread", "boundary_1",
+    # Charts in page order: curves, ranking at an epoch, replicate bands, replicate
+    # spread (the chosen metric's sections), scatter, parallel coordinates, one decision
+    # boundary per compared run.
+    names = ["curves", "at", "bands", "spread", "scatter", "parallel", "boundary_1",
              "boundary_2", "boundary_3"]
     assert charts.count() == len(names)
     for i, key in enumerate(names):

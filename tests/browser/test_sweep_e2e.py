@@ -52,15 +52,18 @@ def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     page.get_by_role("heading", name="Sweep: search the settings").wait_for()
     settle(page, 90_000, then_ms=500)
     _type_number(page, "Trials", 3)
-    _type_number(page, "Epochs", 20)
+    # long enough trials (~1 s each) that the live view, redrawn every second, shows a
+    # finished trial before the sweep ends (with 20 epochs all three could end between
+    # two redraws, and the view went straight to the results: CI failure)
+    _type_number(page, "Epochs", 1000)
     assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, tmp_path, "form")
 
     page.get_by_role("button", name="Launch the sweep").click()
-    # The live view: progress, Stop, and the trials as they end (the first trial waits
-    # for the new store, so the view is there for a few seconds).
+    # The live view: progress, Stop, and the trials as they end.
     page.get_by_role("button", name="Stop").wait_for()
     page.get_by_text("trials done").first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] svg.marks').first.wait_for()  # redrawn
     _shot(page, tmp_path, "live")
     page.get_by_text("Finished").first.wait_for()
     settle(page, 90_000, then_ms=500)
