@@ -186,21 +186,11 @@ def _run_cost(figures: Figures, uri: str, label: str, server: Any, repeats: int)
                                        dataset=dataset))[0]
         figures.add(f"tracking seconds per run, {label} (s)", tracked - untracked)
         if server is not None:
-            requests = _settled(server, before)
+            requests = server.requests_since(before)
             uploads = sum(1 for method, _, _ in requests if method == "PUT")
             figures.add("HTTP requests per tracked run", len(requests))
             figures.add("  of which API calls", len(requests) - uploads)
             figures.add("  of which file uploads", uploads)
-
-
-def _settled(server: Any, before: int) -> list[tuple[str, str, int]]:
-    seen, since = -1, time.monotonic()
-    while time.monotonic() - since < 0.5:
-        now = len(server.requests())
-        if now != seen:
-            seen, since = now, time.monotonic()
-        time.sleep(0.05)
-    return server.requests()[before:]
 
 
 def _tpe_vs_random(figures: Figures, trials: int, seeds: int, epochs: int) -> None:

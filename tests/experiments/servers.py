@@ -78,6 +78,17 @@ class MlflowServer:
         text = self.log.read_text(errors="replace")
         return [(m[1], m[2], int(m[3])) for m in _REQUEST.finditer(text)]
 
+    def requests_since(self, before: int, quiet: float = 0.5) -> list[tuple[str, str, int]]:
+        """The requests after the first ``before``, once the access log has been still for
+        ``quiet`` seconds (uvicorn writes a line after it answers)."""
+        seen, still_since = -1, time.monotonic()
+        while time.monotonic() - still_since < quiet:
+            now = len(self.requests())
+            if now != seen:
+                seen, still_since = now, time.monotonic()
+            time.sleep(0.05)
+        return self.requests()[before:]
+
 
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> bool:
     deadline = time.monotonic() + timeout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import mlflow
@@ -91,17 +90,6 @@ def test_the_cli_against_a_server(mlflow_server, tmp_path) -> None:
     assert listed.returncode == 0 and "FINISHED" in listed.stdout
 
 
-def _requests_after(server, before: int) -> list[tuple[str, str, int]]:
-    """The server's requests since ``before``, once its access log has settled."""
-    seen, stable_since = -1, time.monotonic()
-    while time.monotonic() - stable_since < 0.5:
-        now = len(server.requests())
-        if now != seen:
-            seen, stable_since = now, time.monotonic()
-        time.sleep(0.05)
-    return server.requests()[before:]
-
-
 def test_one_tracked_run_costs_the_server_few_requests(mlflow_server_process, make_spec,
                                                        tmp_path, monkeypatch) -> None:
     """Counted in the server's access log: a run of a sweep worker (the process has used
@@ -114,9 +102,9 @@ def test_one_tracked_run_costs_the_server_few_requests(mlflow_server_process, ma
     monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
     spec = make_spec("moons", epochs=30)
     train(spec, tracking_uri=server.url, experiment="server-cost")
-    before = len(_requests_after(server, 0))
+    before = len(server.requests_since(0))
     result = train(spec, tracking_uri=server.url, experiment="server-cost")
-    requests = _requests_after(server, before)
+    requests = server.requests_since(before)
 
     assert all(status < 400 for _, _, status in requests), requests
     uploads = [path for method, path, _ in requests if method == "PUT"]
