@@ -38,7 +38,7 @@ from experiments.errors import ExperimentError
 from experiments.sweeps.search import create_study, make_pruner, pruner_steps, suggest
 from experiments.sweeps.spawn import workers_without_main
 from experiments.sweeps.spec import SweepSpec
-from experiments.sweeps.trial import TrialOutcome, run_trial
+from experiments.sweeps.trial import StopRequest, TrialOutcome, run_trial, stop_reason_of
 
 __all__ = ["ClusterError", "check_cluster", "run_on_cluster", "trial_task"]
 
@@ -133,12 +133,17 @@ def quiet_nanny_kills() -> Any:
         logger.removeFilter(drop)
 
 
-def _stop_watcher(event: Any, local: threading.Event, done: threading.Event) -> None:
-    """On a worker: set ``local`` once the sweep's distributed Event is set."""
+def _stop_watcher(event: Any, reason: Any, local: StopRequest, done: threading.Event
+                  ) -> None:
+    """On a worker: stop ``local`` once the sweep's distributed Event is set, with the
+    reason the driver put in the ``reason`` Variable (if any)."""
     while not done.is_set():
         try:
             if event.wait(timeout=0.5):
-                local.set()
+                why = None
+                with contextlib.suppress(Exception):  # no reason given: a plain stop
+                    why = reason.get(timeout=1)
+                local.stop(why if isinstance(why, str) else None)
                 return
         except Exception:  # the scheduler is going away; the task ends with it
             time.sleep(0.5)
@@ -161,12 +166,14 @@ def trial_task(sweep: SweepSpec, number: int, trial_id: int, params: dict[str, A
             trial.report(value, epoch)
             return bool(trial.should_prune())
 
-    from distributed import Event, get_client
+    from distributed import Event, Variable, get_client
 
     # Bound to the worker's client here: the watcher thread has no worker context.
     event = Event(stop_event_name, client=get_client())
-    stop, done = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=_stop_watcher, args=(event, stop, done), daemon=True)
+    reason = Variable(_reason_name(stop_event_name), client=get_client())
+    stop, done = StopRequest(), threading.Event()
+    watcher = threading.Thread(target=_stop_watcher, args=(event, reason, stop, done),
+                               daemon=True)
     watcher.start()
     try:
         return run_trial(sweep, number, params, parent_run_id=parent_run_id,
@@ -263,7 +270,8 @@ def _run_on_cluster(sweep: SweepSpec, parent: Any, tracking_uri: str | None,
                     if asked < sweep.trials and not stop_event.is_set():
                         submit()
         except BaseException as e:
-            _stop_running(client, stop, pending, study, optuna)
+            why = stop_reason_of(stop_event) if isinstance(e, _Stop) else None
+            _stop_running(client, stop, pending, study, optuna, reason=why)
             if not isinstance(e, _Stop):
                 raise
     finally:
@@ -285,10 +293,20 @@ def _tell(study: Any, trial: Any, outcome: TrialOutcome, optuna: Any) -> None:
                    if outcome.state == "PRUNED" else optuna.trial.TrialState.FAIL)
 
 
+def _reason_name(stop_event_name: str) -> str:
+    """The distributed Variable holding why the sweep stops (beside its stop Event)."""
+    return f"{stop_event_name}-reason"
+
+
 def _stop_running(client: Any, stop: Any, pending: dict[Any, Any], study: Any,
-                  optuna: Any) -> None:
-    """Signal running trials, cancel queued ones, wait for the running ones to end."""
+                  optuna: Any, reason: str | None = None) -> None:
+    """Signal running trials (with ``reason`` for their runs' ``stop_reason``), cancel
+    queued ones, wait for the running ones to end."""
     try:
+        if reason:
+            from distributed import Variable
+
+            Variable(_reason_name(stop.name), client=client).set(reason)
         stop.set()
         queued = [f for f in pending if f.status == "pending"
                   and not _is_running(client, f)]

@@ -20,9 +20,9 @@ import pandas as pd
 
 from experiments.sweeps.search import create_study, pruner_steps, quiet_optuna, suggest
 from experiments.sweeps.spec import SweepSpec, _text
-from experiments.sweeps.trial import TrialOutcome, run_trial
+from experiments.sweeps.trial import StopRequest, TrialOutcome, run_trial, stop_reason_of
 
-__all__ = ["PARENT_TAG", "SweepResult", "run_sweep", "trials_frame"]
+__all__ = ["PARENT_TAG", "StopRequest", "SweepResult", "run_sweep", "trials_frame"]
 
 #: Tag of a sweep's parent run (its value is the sweep's name).
 PARENT_TAG = "sweep.name"
@@ -115,7 +115,9 @@ def run_sweep(
     track : bool, default True
         False trains without recording (no parent, no children).
     stop_event : threading.Event, optional
-        Set it to stop: the running trials end KILLED, the parent KILLED.
+        Set it to stop: the running trials end KILLED, the parent KILLED. A
+        :class:`StopRequest` stopped with a reason tags those runs with it
+        (``stop_reason``); a plain event says "stopped by the user".
     on_trial : callable, optional
         ``on_trial(outcome, done, total, best)`` after each trial (progress displays).
     experiment : str, optional
@@ -178,9 +180,9 @@ def run_sweep(
                 e, Exception) else "FAILED", _reason(e, len(outcomes)))
         raise
     if parent is not None:
+        why = stop_reason_of(stop_event) or "stopped by the user"
         _finish_parent(parent, sweep, outcomes, best, status,
-                       f"stopped by the user after {len(outcomes)} trials"
-                       if status == "KILLED" else None)
+                       f"{why} after {len(outcomes)} trials" if status == "KILLED" else None)
     return SweepResult(
         spec=sweep, parent_run_id=parent.run_id if parent else None,
         experiment_id=parent.experiment_id if parent else None, status=status,

@@ -20,13 +20,62 @@ import nncore
 from experiments.errors import ExperimentError, SpecError, TrackingError
 from experiments.sweeps.spec import SweepSpec
 
-__all__ = ["REPLICATE_TAG", "SWEEP_TAG", "TRIAL_TAG", "Reporter", "TrialOutcome", "run_trial"]
+__all__ = ["REPLICATE_TAG", "SWEEP_TAG", "TRIAL_TAG", "Reporter", "StopRequest", "TrialOutcome",
+           "run_trial", "stop_reason_of"]
 
 #: Tags of a child run: the sweep (parent run id), the trial number and the replicate.
 SWEEP_TAG, TRIAL_TAG, REPLICATE_TAG = "sweep.id", "sweep.trial", "sweep.replicate"
 
 #: ``reporter(value, epoch) -> prune?``
 Reporter = Callable[[float, int], bool]
+
+
+class StopRequest(threading.Event):
+    """A stop event that can say why the sweep stops.
+
+    A plain :class:`threading.Event` works wherever a sweep takes a ``stop_event``;
+    its runs then end "stopped by the user". :meth:`stop` with a reason (the Sweep
+    page's watchdog: "the browser tab was closed") puts that reason on the running
+    trials' runs (``stop_reason=<reason> after epoch N``) and on the parent run
+    (``<reason> after N trials``).
+
+    Attributes
+    ----------
+    reason : str or None
+        Why, from the first :meth:`stop` that gave one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reason: str | None = None
+
+    def stop(self, reason: str | None = None) -> None:
+        """Set the event; the first reason given is kept."""
+        if reason and self.reason is None:
+            self.reason = reason
+        self.set()
+
+
+def stop_reason_of(event: threading.Event | None) -> str | None:
+    """The reason a stop event carries (None for a plain event or none given)."""
+    return getattr(event, "reason", None)
+
+
+class _StopWithReason(nncore.Callback):
+    """Ends the run after the epoch in which ``event`` was set, with the event's reason.
+
+    Placed before :func:`experiments.train`'s own stop callback, which keeps a reason
+    already given; without a reason it leaves the stop to that callback.
+    """
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
+        reason = stop_reason_of(self.event)
+        if reason and self.event.is_set() and not model.stop_training:
+            model.stop_training = True
+            model.stop_reason = f"{reason} after epoch {epoch}"
 
 
 @dataclass
@@ -146,7 +195,8 @@ def run_trial(
         Receives the objective every ``report_every`` epochs of the first replicate;
         True prunes the trial (the run ends KILLED, ``stop_reason=pruned at epoch N``).
     stop_event : threading.Event, optional
-        Set to stop the sweep: the running replicate ends KILLED, no more are trained.
+        Set to stop the sweep: the running replicate ends KILLED, no more are trained
+        (a :class:`StopRequest`'s reason becomes the run's ``stop_reason``).
     dataset : Dataset, optional
         The base spec's dataset, already built (reused when the trial keeps it).
     idempotent : bool
@@ -194,10 +244,13 @@ def run_trial(
                  if reporter is not None and replicate == 0 else None)
         tags = {SWEEP_TAG: parent_run_id, TRIAL_TAG: str(number),
                 REPLICATE_TAG: str(replicate)}
+        callbacks: list[nncore.Callback] = [prune] if prune else []
+        if stop_event is not None:
+            callbacks.append(_StopWithReason(stop_event))
         try:
             result = train(
                 spec, tracking_uri=tracking_uri, track=parent_run_id is not None,
-                source="sweep", callbacks=[prune] if prune else [], stop_event=stop_event,
+                source="sweep", callbacks=callbacks, stop_event=stop_event,
                 experiment=experiment, run_name=f"trial {number}"
                 + (f" · seed {spec.training.seed}" if sweep.replicates > 1 else ""),
                 dataset=dataset if spec.dataset == sweep.base.dataset else None,
