@@ -44,9 +44,30 @@ CODE_ARCHIVE = "project.zip"
 _SKIP_DIRS = frozenset({"__pycache__", "data", "configs"})
 
 
+def _archived_files(packages: list[Path]) -> list[tuple[Path, str]]:
+    """The files a code archive of ``packages`` holds: ``(file, name in the archive)``."""
+    files = []
+    for package in packages:
+        for file in sorted(package.rglob("*")):
+            rel = file.relative_to(package.parent)
+            if (not file.is_file() or file.suffix == ".pyc"
+                    or _SKIP_DIRS.intersection(rel.parts[1:-1])):
+                continue
+            files.append((file, rel.as_posix()))
+    return files
+
+
+#: The last archive built, keyed by its files' names, sizes and modification times: a
+#: process that logs run after run (a sweep worker, the dashboard) zips its code once.
+_ARCHIVE_CACHE: dict[tuple[tuple[str, int, int], ...], bytes] = {}
+
+
 def write_code_archive(target: Path, packages: list[Path]) -> Path:
     """Zip the ``packages`` (their ``.py`` files and package data, no caches, datasets or
     configs) into ``target``; the same code gives the same bytes.
+
+    The bytes are built once per process and version of the code (a file edited since
+    changes its size or modification time, and the archive is built again).
 
     Parameters
     ----------
@@ -60,19 +81,25 @@ def write_code_archive(target: Path, packages: list[Path]) -> Path:
     Path
         ``target``.
     """
+    import io
     import zipfile
 
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for package in packages:
-            for file in sorted(package.rglob("*")):
-                rel = file.relative_to(package.parent)
-                if (not file.is_file() or file.suffix == ".pyc"
-                        or _SKIP_DIRS.intersection(rel.parts[1:-1])):
-                    continue
-                info = zipfile.ZipInfo(rel.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+    files = _archived_files(packages)
+    key = tuple((name, st.st_size, st.st_mtime_ns)
+                for file, name in files for st in (file.stat(),))
+    data = _ARCHIVE_CACHE.get(key)
+    if data is None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for file, name in files:
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, file.read_bytes())
+        data = buffer.getvalue()
+        _ARCHIVE_CACHE.clear()
+        _ARCHIVE_CACHE[key] = data
+    Path(target).write_bytes(data)
     return target
 
 
