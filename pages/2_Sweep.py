@@ -25,6 +25,7 @@ from ui import setting_widgets as widgets
 from ui import sweep_form as sf
 from ui.charts.settings import parallel_coordinates
 from ui.charts.sweep import importance_chart, objective_by_param_chart, trials_chart
+from ui.jobs import current_session_id
 from ui.sweep_job import SweepJob
 
 st.set_page_config(page_title="Sweep · nncore", page_icon="🧠", layout="wide")
@@ -259,8 +260,10 @@ form.update({k: ss[k] for k in ss if isinstance(k, str) and k.startswith(("sw:",
 
 if launch and sweep is not None and not running and store_error is None:
     data.mlflow_client(tracking_uri)
+    # The watchdog follows this session: a tab closed for good stops the sweep.
     job = SweepJob(sweep, tracking_uri, workers=int(ss[sf.WORKERS]),
-                   before=lambda: data.wait_for_store(tracking_uri)).start()
+                   before=lambda: data.wait_for_store(tracking_uri),
+                   session_id=current_session_id()).start()
     ss[sf.JOB] = job
     st.rerun()
 
@@ -313,7 +316,8 @@ with view:
         if job.error:
             st.error(f"The sweep could not run: {job.error}", icon=":material/error:")
         elif job.result is not None and job.result.status == "KILLED":
-            st.warning(f"**Stopped** after {len(job.result.trials)} of {job.spec.trials} "
+            why = f" ({job.stop_reason})" if job.stop_reason else ""
+            st.warning(f"**Stopped**{why} after {len(job.result.trials)} of {job.spec.trials} "
                        "trials: the running trial and the sweep run are recorded as KILLED. "
                        "The trials done are below.", icon=":material/stop_circle:")
         elif job.result is not None:

@@ -12,9 +12,11 @@ far; the page stays responsive while the job trains.
   the server stopping) makes :class:`LiveCallback` stop training with that reason.
   Either way training ends after the current epoch, the run ends KILLED and the
   partial model is kept.
-* A watchdog in :class:`LiveCallback` stops the run when the browser session is
-  gone (tab closed) for more than :data:`SESSION_GRACE_S` seconds, and an
-  ``atexit`` hook stops every job when the server shuts down.
+* The thread, the URL token, the session watchdog and the shutdown hook are
+  :class:`ui.jobs.BackgroundJob`'s (shared with the Sweep page's job):
+  :class:`LiveCallback` looks at the browser session once a second and stops the run
+  when it has been gone (tab closed) for more than :data:`SESSION_GRACE_S` seconds;
+  the server shutting down stops every job.
 * Live work is throttled by time (:class:`Throttle`): the decision-boundary grid
   is recomputed at most once per ``cost / budget`` seconds, and the page redraws
   on a timer (:func:`live_interval`), so the live view costs a small, measured
@@ -23,14 +25,8 @@ far; the page stays responsive while the job trains.
 
 from __future__ import annotations
 
-import atexit
-import logging
-import os
 import threading
 import time
-import traceback
-import uuid
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,17 +34,16 @@ from typing import Any
 import pandas as pd
 
 import nncore
-from experiments import Dataset, ExperimentError, RunFailed, RunResult, RunSpec, train
+from experiments import Dataset, RunFailed, RunResult, RunSpec, train
 from experiments.evaluation import decision_grid
 from experiments.formatting import format_duration
 from experiments.frames import thin_positions
+from ui.jobs import SESSION_GRACE_S as SESSION_GRACE_S  # the watchdog's grace, re-exported
+from ui.jobs import BackgroundJob
+from ui.jobs import session_alive as _session_alive
 
 __all__ = ["LiveCallback", "Progress", "Throttle", "TrainingJob", "find_job", "live_interval"]
 
-_LOG = logging.getLogger(__name__)
-#: Seconds a browser session may be disconnected before its run is stopped (a reload or a
-#: network blip reconnects within this time). ``NNCORE_SESSION_GRACE_S`` overrides it.
-SESSION_GRACE_S = float(os.environ.get("NNCORE_SESSION_GRACE_S", "15"))
 #: Share of training time the worker may spend on live decision grids.
 GRID_BUDGET = 0.025
 #: Share of training time the page may spend redrawing the live view.
@@ -59,8 +54,6 @@ REDRAW_BUDGET = 0.04
 INITIAL_REDRAW_COST = 0.15
 #: Resolution of the live decision grid (the final one is finer).
 LIVE_GRID_RESOLUTION = 32
-
-_JOBS: weakref.WeakSet[TrainingJob] = weakref.WeakSet()
 
 
 class Throttle:
@@ -138,20 +131,6 @@ class Progress:
         return " · ".join(parts)
 
 
-def _session_alive(session_id: str | None) -> bool | None:
-    """Whether the Streamlit session is connected (None outside a running server)."""
-    if session_id is None:
-        return None
-    try:
-        from streamlit import runtime
-
-        if not runtime.exists():
-            return None
-        return runtime.get_instance().is_active_session(session_id)
-    except Exception:  # pragma: no cover - Streamlit internals moved
-        return None
-
-
 class LiveCallback(nncore.Callback):
     """Collects epochs for the live view and stops training when nobody watches.
 
@@ -175,7 +154,6 @@ class LiveCallback(nncore.Callback):
                               cost_clock=time.thread_time if clock is time.perf_counter
                               else clock)
         self._next_check = 0.0
-        self._gone_since: float | None = None
 
     def on_train_begin(self, model: Any, params: dict) -> None:
         self.job.fit_started = time.perf_counter()
@@ -198,21 +176,16 @@ class LiveCallback(nncore.Callback):
             model.stop_reason = f"{job.stop_reason} after epoch {epoch}"
 
     def _watch(self, now: float) -> None:
-        alive = _session_alive(self.job.session_id)
-        if alive is None or alive:
-            self._gone_since = None
-            return
-        if self._gone_since is None:
-            self._gone_since = now
-        elif now - self._gone_since > SESSION_GRACE_S:
-            self.job.request_stop("the browser tab was closed")
+        """One look of the job's watchdog (:meth:`ui.jobs.BackgroundJob.check_session`)."""
+        self.job.check_session(now, _session_alive(self.job.session_id))
 
 
-class TrainingJob:
+class TrainingJob(BackgroundJob):
     """One run of :func:`experiments.train` in a worker thread.
 
     The page keeps the job in ``st.session_state`` (never in a cache) and reads
-    its fields while it trains; only the worker writes them.
+    its fields while it trains; only the worker writes them. The thread, the URL
+    token, the watchdog and the shutdown hook are :class:`ui.jobs.BackgroundJob`'s.
 
     Parameters
     ----------
@@ -242,56 +215,35 @@ class TrainingJob:
         A setting or store problem found before training started.
     """
 
+    thread_name = "nncore-training"
+    what = "training"
+
     def __init__(self, spec: RunSpec, dataset: Dataset, tracking_uri: str,
                  session_id: str | None = None,
                  before: Callable[[], None] | None = None) -> None:
+        super().__init__(session_id=session_id, before=before)
         self.spec = spec
         self.dataset = dataset
         self.tracking_uri = tracking_uri
-        self.session_id = session_id
-        #: Names the job in the page's URL, so a reload (a new session) can reattach.
-        self.token = uuid.uuid4().hex[:12]
-        self.before = before
         self.total_epochs = spec.training.epochs
         self.stop_event = threading.Event()
         self.halt = threading.Event()
         self.stop_reason: str | None = None
-        self.done = threading.Event()
         self.records: list[dict[str, float]] = []
         self.grid: pd.DataFrame | None = None
         self.grid_epoch = 0
         self.result: RunResult | None = None
         self.failure: RunFailed | None = None
-        self.error: str | None = None
         self.worker_live_seconds = 0.0
         self.page_live_seconds = 0.0
         self.page_redraws = 0
         # Moving average of one redraw's CPU seconds, starting from a typical cost so
         # the first redraws already keep to the budget.
         self.redraw_cost = INITIAL_REDRAW_COST
-        self.started = time.perf_counter()
         self.fit_started: float | None = None
-        self.finished: float | None = None
         self._points: pd.DataFrame | None = None
-        self._thread = threading.Thread(target=self._work, name="nncore-training", daemon=True)
 
     # -- control ------------------------------------------------------------------
-
-    def start(self) -> TrainingJob:
-        """Start training in the worker thread; returns the job."""
-        _JOBS.add(self)
-        self.started = time.perf_counter()
-        self._thread.start()
-        return self
-
-    def attach(self, session_id: str | None) -> TrainingJob:
-        """Let another browser session watch the job (a reload of the page).
-
-        The watchdog then follows the new session: the old one being gone no longer
-        stops the run. Returns the job.
-        """
-        self.session_id = session_id
-        return self
 
     def request_stop(self, reason: str | None = None) -> None:
         """Ask training to stop after the current epoch (the run ends KILLED).
@@ -313,15 +265,6 @@ class TrainingJob:
     def stopping(self) -> bool:
         """True once a stop was requested."""
         return self.stop_event.is_set() or self.halt.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job is done; True if it is."""
-        return self.done.wait(timeout)
-
-    @property
-    def running(self) -> bool:
-        """True while the worker trains or records."""
-        return not self.done.is_set()
 
     # -- reading ------------------------------------------------------------------
 
@@ -373,10 +316,8 @@ class TrainingJob:
 
     # -- the worker ---------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _run(self) -> None:
         try:
-            if self.before is not None:
-                self.before()
             self.result = train(
                 self.spec, tracking_uri=self.tracking_uri, source="dashboard",
                 callbacks=[LiveCallback(self)], stop_event=self.stop_event,
@@ -384,15 +325,6 @@ class TrainingJob:
             )
         except RunFailed as e:
             self.failure = e
-        except ExperimentError as e:
-            self.error = str(e)
-        except Exception as e:  # never let a worker die silently
-            _LOG.error("training failed unexpectedly:\n%s", traceback.format_exc())
-            self.error = f"training failed unexpectedly: {type(e).__name__}: {e}"
-        finally:
-            self.finished = time.perf_counter()
-            self.done.set()
-
 
     def record_redraw(self, seconds: float) -> None:
         """Account for one redraw of the live view that took ``seconds`` of CPU time."""
@@ -421,22 +353,5 @@ def live_interval(job: TrainingJob, budget: float = REDRAW_BUDGET, floor: float 
 
 
 def find_job(token: str) -> TrainingJob | None:
-    """The job with this :attr:`TrainingJob.token` that this server still holds."""
-    return next((job for job in list(_JOBS) if job.token == token), None)
-
-
-def _stop_all_jobs() -> None:  # pragma: no cover - runs at interpreter exit
-    jobs = [job for job in list(_JOBS) if job.running]
-    for job in jobs:
-        job.request_stop("the dashboard server stopped")
-    for job in jobs:
-        job.wait(10.0)
-
-
-# Run before concurrent.futures refuses new work at shutdown (MLflow uploads artifacts
-# through a thread pool), so a stopped run can still be recorded KILLED with its model.
-_register = getattr(threading, "_register_atexit", None)
-if _register is not None:
-    _register(_stop_all_jobs)
-else:  # pragma: no cover - other Python implementations
-    atexit.register(_stop_all_jobs)
+    """The training job with this :attr:`TrainingJob.token` that this server still holds."""
+    return TrainingJob.find(token)

@@ -1,37 +1,38 @@
 """A sweep in a worker thread, watched by the Sweep page and stoppable from it.
 
-Like :class:`ui.live.TrainingJob`: the page keeps the job in ``st.session_state`` (never
-in a cache), starts it, and reads what it has done so far on every redraw; the worker
-thread is the only writer. :meth:`SweepJob.request_stop` sets the stop event that
-:func:`experiments.sweeps.run_sweep` watches: the running trials end KILLED, then the
-parent. A server that shuts down stops every sweep it runs.
+A :class:`ui.jobs.BackgroundJob`, like the Train page's :class:`ui.live.TrainingJob`: the
+page keeps the job in ``st.session_state`` (never in a cache), starts it, and reads what it
+has done so far on every redraw; the worker thread is the only writer.
+:meth:`SweepJob.request_stop` stops the :class:`~experiments.sweeps.StopRequest` that
+:func:`experiments.sweeps.run_sweep` watches: no more trials start, the running trials
+end KILLED, then the parent, each with the reason as ``stop_reason``:
+
+* the Stop button: "stopped by the user";
+* the browser tab closed: a watchdog thread looks at the session that launched (or
+  last reattached to) the sweep once a second; gone for more than
+  :data:`ui.jobs.SESSION_GRACE_S` seconds, the sweep stops with "the browser tab was
+  closed". Moving to another page of the dashboard keeps the session, so the sweep
+  goes on;
+* the server shutting down: "the dashboard server stopped".
 """
 
 from __future__ import annotations
 
-import atexit
-import logging
-import threading
 import time
-import traceback
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from experiments import ExperimentError
 from experiments.formatting import format_duration
-from experiments.sweeps import SweepResult, SweepSpec, run_sweep
+from experiments.sweeps import StopRequest, SweepResult, SweepSpec, run_sweep
 from experiments.sweeps.engine import trials_frame
+from ui.jobs import BackgroundJob
 
 __all__ = ["SweepJob"]
 
-_LOG = logging.getLogger(__name__)
-_JOBS: weakref.WeakSet[SweepJob] = weakref.WeakSet()
 
-
-class SweepJob:
+class SweepJob(BackgroundJob):
     """One :func:`experiments.sweeps.run_sweep` in a worker thread.
 
     Parameters
@@ -43,6 +44,13 @@ class SweepJob:
         LocalCluster of that many processes.
     before : callable, optional
         Called in the worker before the sweep (e.g. wait for the store's warm-up).
+    session_id : str, optional
+        The Streamlit session watching it: once it has been disconnected for more
+        than ``grace`` seconds, the sweep stops ("the browser tab was closed").
+    grace : float, optional
+        Seconds the session may be gone; default :data:`ui.jobs.SESSION_GRACE_S`.
+    is_alive : callable, optional
+        ``is_alive(session_id) -> bool | None``; default :func:`ui.jobs.session_alive`.
 
     Attributes
     ----------
@@ -54,35 +62,38 @@ class SweepJob:
         Why the sweep could not run or failed.
     """
 
+    thread_name = "nncore-sweep"
+    what = "the sweep"
+    watch_in_thread = True   # the trials run in run_sweep (or on Dask): no hook to look from
+    stop_wait = 30.0
+
     def __init__(self, spec: SweepSpec, tracking_uri: str, workers: int = 1,
-                 before: Callable[[], None] | None = None) -> None:
+                 before: Callable[[], None] | None = None, *, session_id: str | None = None,
+                 grace: float | None = None,
+                 is_alive: Callable[[str | None], bool | None] | None = None) -> None:
+        super().__init__(session_id=session_id, before=before, grace=grace,
+                         is_alive=is_alive)
         self.spec = spec
         self.tracking_uri = tracking_uri
         self.workers = workers
-        self.before = before
-        self.stop_event = threading.Event()
-        self.done = threading.Event()
+        self.stop_event = StopRequest()
         self.outcomes: list[Any] = []
         self.result: SweepResult | None = None
-        self.error: str | None = None
-        self.started = time.perf_counter()
-        self.finished: float | None = None
         #: Set by the page once it has taken in the sweep's end (caches cleared, the
         #: results switched to this sweep).
         self.reported = False
-        self._thread = threading.Thread(target=self._work, name="nncore-sweep", daemon=True)
 
     # -- control ----------------------------------------------------------------------
-    def start(self) -> SweepJob:
-        """Start the sweep in the worker thread; returns the job."""
-        _JOBS.add(self)
-        self.started = time.perf_counter()
-        self._thread.start()
-        return self
+    def request_stop(self, reason: str | None = None) -> None:
+        """Stop the sweep: no more trials start, the running ones end KILLED, then the parent.
 
-    def request_stop(self) -> None:
-        """Stop the sweep: running trials end KILLED, no more start, the parent KILLED."""
-        self.stop_event.set()
+        Parameters
+        ----------
+        reason : str, optional
+            Why, for the runs' ``stop_reason`` (the first reason given stays); None:
+            the user pressed Stop ("stopped by the user").
+        """
+        self.stop_event.stop(reason)
 
     @property
     def stopping(self) -> bool:
@@ -90,13 +101,9 @@ class SweepJob:
         return self.stop_event.is_set()
 
     @property
-    def running(self) -> bool:
-        """True while the worker runs the sweep."""
-        return not self.done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sweep is done; True if it is."""
-        return self.done.wait(timeout)
+    def stop_reason(self) -> str | None:
+        """Why the sweep was stopped, when something other than the user stopped it."""
+        return self.stop_event.reason
 
     # -- reading ----------------------------------------------------------------------
     def trials(self) -> pd.DataFrame:
@@ -132,33 +139,7 @@ class SweepJob:
     def _on_trial(self, outcome: Any, done: int, total: int, best: Any) -> None:
         self.outcomes.append(outcome)
 
-    def _work(self) -> None:
-        try:
-            if self.before is not None:
-                self.before()
-            self.result = run_sweep(self.spec, tracking_uri=self.tracking_uri,
-                                    workers=self.workers, stop_event=self.stop_event,
-                                    on_trial=self._on_trial)
-        except ExperimentError as e:
-            self.error = str(e)
-        except Exception as e:  # never let a worker die silently
-            _LOG.error("the sweep failed unexpectedly:\n%s", traceback.format_exc())
-            self.error = f"the sweep failed: {type(e).__name__}: {e}"
-        finally:
-            self.finished = time.perf_counter()
-            self.done.set()
-
-
-def _stop_all() -> None:  # pragma: no cover - runs at interpreter exit
-    jobs = [job for job in list(_JOBS) if job.running]
-    for job in jobs:
-        job.request_stop()
-    for job in jobs:
-        job.wait(30.0)
-
-
-_register = getattr(threading, "_register_atexit", None)
-if _register is not None:
-    _register(_stop_all)
-else:  # pragma: no cover - other Python implementations
-    atexit.register(_stop_all)
+    def _run(self) -> None:
+        self.result = run_sweep(self.spec, tracking_uri=self.tracking_uri,
+                                workers=self.workers, stop_event=self.stop_event,
+                                on_trial=self._on_trial)

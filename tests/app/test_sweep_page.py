@@ -1,6 +1,7 @@
 """Sweep page flows (Streamlit AppTest, in process, a SQLite store per test): a small
-sweep launched and watched to its results, the Stop path, a past sweep picked from the
-list, a shipped sweep loaded into the form, and sweeps folded on Home and Compare."""
+sweep launched and watched to its results, the Stop path, the watchdog that stops a sweep
+whose tab closed, a past sweep picked from the list, a shipped sweep loaded into the form,
+and sweeps folded on Home and Compare."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from experiments.tracking import mlflow_client
 from ui import compare_state as cs
 from ui import sidebar
 from ui import sweep_form as sf
+from ui.jobs import TAB_CLOSED
+from ui.sweep_job import SweepJob
 
 SWEEP = sidebar.SWEEP
 
@@ -121,6 +124,73 @@ def test_stop_ends_the_running_trial_and_the_sweep_killed(app, store):
     assert "RUNNING" not in {c.info.status for c in children}
     assert all(c.info.status == "KILLED" for c in children
                if c.data.metrics.get("final_epochs", 0) < 5000)
+
+
+def _endless_sweep(trials: int = 3) -> SweepSpec:
+    return SweepSpec.from_dict({
+        "name": "watched", "dataset": {"name": "xor", "n_samples": 60},
+        "model": {"hidden": [4], "activation": "tanh"},
+        "training": {"optimizer": "adam", "learning_rate": 0.05, "epochs": 200000,
+                     "batch_size": 16},
+        "sweep": {"method": "random", "trials": trials,
+                  "space": {"training.learning_rate": {"log_uniform": [0.01, 0.3]}}}})
+
+
+def _sweep_runs(store) -> list:
+    client = mlflow_client(store)
+    return client.search_runs([e.experiment_id for e in client.search_experiments()])
+
+
+def test_a_sweep_whose_tab_closed_stops_and_leaves_nothing_running(store):
+    """The session that launched the sweep disconnects (here: once a trial's run is
+    RUNNING, so the stop lands mid-trial) and stays gone past the grace: no more
+    trials start, the running one and the parent end KILLED with the reason."""
+    looked = []
+
+    def is_alive(session_id: str | None) -> bool:
+        looked.append(session_id)
+        return not any(r.info.status == "RUNNING" and "mlflow.parentRunId" in r.data.tags
+                       for r in _sweep_runs(store))
+
+    job = SweepJob(_endless_sweep(), store, session_id="tab-1", grace=1.0,
+                   is_alive=is_alive).start()
+    assert job.wait(120), "the watchdog did not stop the sweep"
+    assert set(looked) == {"tab-1"}
+    assert job.error is None and job.result is not None
+    assert job.result.status == "KILLED" and job.stop_reason == TAB_CLOSED
+    parent, children = _children(store, job.parent_run_id)
+    assert parent.info.status == "KILLED"
+    assert parent.data.tags["stop_reason"] == f"{TAB_CLOSED} after 0 trials"
+    [child] = children   # the one trial running when the tab closed; none started after
+    assert child.info.status == "KILLED"
+    assert child.data.tags["stop_reason"].startswith(f"{TAB_CLOSED} after epoch ")
+    assert "RUNNING" not in {r.info.status for r in _sweep_runs(store)}
+
+
+def test_a_sweep_whose_session_comes_back_in_time_goes_on(store):
+    """A reload or a network blip shorter than the grace does not stop the sweep."""
+    answers = iter([True, False, False, True])
+
+    def is_alive(session_id: str | None) -> bool:
+        return next(answers, True)
+
+    job = SweepJob(_endless_sweep(), store, session_id="tab-1", grace=1000.0,
+                   is_alive=is_alive)
+    for now in (0.0, 1.0, 500.0, 1500.0):
+        assert not job.check_session(now, job.is_alive(job.session_id))
+    assert not job.stopping
+    job.attach("tab-2")  # the page reloaded: the watchdog follows the new session
+    assert job.session_id == "tab-2"
+    assert not job.check_session(2000.0, False) and not job.check_session(2999.0, False)
+    assert job.check_session(3001.0, False) and job.stop_reason == TAB_CLOSED
+
+
+def test_the_page_launches_a_sweep_watched_by_its_session(app, store):
+    at = _small(_open(app), trials=1, epochs=5)
+    at.button(key=sf.LAUNCH).click().run()
+    job = _finish(at)
+    assert job.session_id  # the AppTest session's id: the watchdog's subject
+    assert job.result is not None and job.result.status == "FINISHED"
 
 
 def test_a_past_sweep_is_picked_from_the_list(app, store):
