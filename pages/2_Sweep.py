@@ -10,7 +10,7 @@ import streamlit as st
 from experiments import SpecError
 from experiments.datasets import get_dataset_info, list_datasets
 from experiments.formatting import format_value
-from experiments.frames import metric_title, parallel_frame
+from experiments.frames import metric_title
 from experiments.settings import SETTINGS, dataset_settings
 from experiments.sweeps import load_sweep
 from experiments.sweeps.results import (
@@ -23,8 +23,13 @@ from experiments.sweeps.spec import METHODS, PRUNERS
 from ui import data, sidebar
 from ui import setting_widgets as widgets
 from ui import sweep_form as sf
-from ui.charts.settings import parallel_coordinates
-from ui.charts.sweep import importance_chart, objective_by_param_chart, trials_chart
+from ui.charts.sweep import (
+    importance_chart,
+    log_searched,
+    objective_by_param_chart,
+    parallel_trials_chart,
+    trials_chart,
+)
 from ui.jobs import current_session_id
 from ui.sweep_job import SweepJob
 
@@ -388,19 +393,13 @@ with left:
                     key="sw_trials_chart")
 with right:
     st.markdown("**Parallel coordinates** (each axis scaled from its lowest to its highest "
-                "value; colour: the objective)")
-    table = done.assign(run=[f"trial {int(t)}" for t in done["trial"]])
-    objective_axis = metric_title(record.objective)
-    table[objective_axis] = pd.to_numeric(table["objective"])
-    frame = parallel_frame(table, [*params, objective_axis])
-    st.altair_chart(parallel_coordinates(
-        frame, color_by=objective_axis,
-        color_values=dict(zip(table["run"], table[objective_axis], strict=True)), height=280),
-        width="stretch", key="sw_parallel_chart")
+                "value, a log-searched setting on a log scale; colour: the objective)")
+    st.altair_chart(parallel_trials_chart(done, record.space, record.objective, height=280),
+                    width="stretch", key="sw_parallel_chart")
 
 # --- objective against each setting, importance
 st.markdown(f"**{metric_title(record.objective)} against each searched setting**")
-logs = {k for k, d in record.space.items() if "log_uniform" in d}
+logs = set(log_searched(record.space))
 st.altair_chart(objective_by_param_chart(objective_by_param(trials, params), record.objective,
                                          log_params=logs,
                                          columns=min(3, max(1, len(params)))),
