@@ -30,7 +30,7 @@ from nncore.perceptron import Perceptron
 from nncore.training import Workspace
 
 __all__ = ["BackpropTrace", "LayerTrace", "PerceptronTrick", "backprop_trace",
-           "perceptron_trick", "train_step"]
+           "layer_activations", "perceptron_trick", "train_step"]
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,41 @@ def backprop_trace(model: Sequential, X: object, y: object,
         output_delta="chained" if seen["dA"][-1] is not None else "fused",
         layers=tuple(layers),
     )
+
+
+def layer_activations(model: Sequential, X: object) -> list[np.ndarray]:
+    """Every layer's ``A`` for a batch: the forward half of :func:`backprop_trace`.
+
+    The trainer's own forward pass (:class:`nncore.training.Workspace`), without the
+    loss and the backward pass: for a picture of every unit over many input points.
+
+    Parameters
+    ----------
+    model : Sequential
+    X : array-like of shape (m, n_inputs)
+
+    Returns
+    -------
+    list of ndarray
+        ``A`` of each layer, input side first, shapes (m, n_units); new arrays.
+
+    Examples
+    --------
+    >>> import numpy as np, nncore
+    >>> from nncore.trace import layer_activations
+    >>> model = nncore.Sequential([nncore.Dense(2, 3, "tanh"), nncore.Dense(3, 1, "sigmoid")],
+    ...                           seed=0)
+    >>> X = np.array([[0.5, -1.0], [1.0, 2.0]])
+    >>> [A.shape for A in layer_activations(model, X)]
+    [(2, 3), (2, 1)]
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be an nncore.Sequential; got {type(model).__name__}")
+    X = as_float_matrix("X", X, model.dtype, model.n_inputs)
+    workspace = Workspace(model.layers, X.shape[0], model.dtype)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        workspace.forward(X)
+    return [plan.act[: X.shape[0]].copy() for plan in workspace.plan]
 
 
 def train_step(model: Sequential, X: object, y: object, optimizer: str | Optimizer,

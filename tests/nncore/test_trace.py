@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nncore
+from nncore.trace import layer_activations
 from nncore.training import Workspace
 from tests.nncore.helpers import mlp
 from tests.nncore.test_gradients import ATOL, HIDDEN, OUTPUT_LOSS, RTOL, make_targets
@@ -164,6 +165,21 @@ def test_float32_model_traces_in_float32():
     for (dW, db), layer in zip(grads, trace.layers, strict=True):
         np.testing.assert_array_equal(layer.dW, dW)
         np.testing.assert_array_equal(layer.db, db)
+
+
+@pytest.mark.parametrize("depth", [0, 1, 3])
+@pytest.mark.parametrize("hidden", HIDDEN)
+def test_layer_activations_are_the_traces_forward_half(depth: int, hidden: str):
+    model, X, y = case(depth, hidden, "softmax", "cross_entropy")
+    before = model.parameters.copy()
+    activations = layer_activations(model, X)
+    trace = nncore.backprop_trace(model, X, y)
+    assert len(activations) == len(trace.layers)
+    for A, layer in zip(activations, trace.layers, strict=True):
+        np.testing.assert_array_equal(A, layer.A)
+    np.testing.assert_array_equal(model.parameters, before)
+    with pytest.raises(TypeError, match="Sequential"):
+        layer_activations(nncore.Perceptron(2), X[:, :2])
 
 
 @pytest.mark.parametrize(("optimizer", "steps"), [
