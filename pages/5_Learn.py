@@ -196,7 +196,7 @@ ss[lk.URL_WRITTEN] = dict(query)
 tr = ls.trace(lesson, X, y)
 n_params = lesson.model.n_params
 auto = n_params <= ls.AUTO_CHECK_PARAMS
-numeric = None
+check = None
 if auto or st.toggle(f"Check all {n_params:,} gradients with finite differences", key=lk.CHECK,
                      help="Two loss evaluations per parameter: a second or so for a few "
                           "thousand parameters."):
@@ -207,25 +207,34 @@ if auto or st.toggle(f"Check all {n_params:,} gradients with finite differences"
         cache.clear()
         with np.errstate(over="ignore", invalid="ignore"):
             cache[key] = ls.finite_differences(lesson, X, y)
-    numeric = cache[key]
+    check = ls.gradient_check(tr, cache[key])
+views.check_summary(check, n_params)
 
 features = list(ds.feature_names)
 title = f"{lesson.source}, {ds.name}, row(s) {labels}"
+# Only the open tab's view is built (a tab switch reruns the page): a step redraws one
+# view, not seven (issue 11's 300 ms for a step).
 forward, backward, step_tab, picture, neurons, mistakes, export = st.tabs(
-    ["Forward pass", "Backward pass", "Step", "Network", "Neurons", "The course's mistakes",
-     "Export"])
-with forward:
-    views.forward_view(tr, rows, features, f"(row(s) {labels})")
-with backward:
-    views.backward_view(tr, rows, numeric, features)
-with step_tab:
-    views.step_view(lesson, ss[lk.OPTIMIZER], momentum, lr)
-with picture:
-    views.picture_view(tr, features)
-with neurons:
-    views.neurons_view(lesson, resolution=24)
-with mistakes:
-    st.caption("Slips of the course texts (LESSONS.md), on this step's numbers.")
-    views.mistakes_view(tr)
-with export:
-    views.exports_view(tr, lesson, lr, title)
+    list(views.VIEWS), key=lk.VIEW, on_change="rerun")
+if forward.open:
+    with forward:
+        views.forward_view(tr, rows, features, f"(row(s) {labels})")
+if backward.open:
+    with backward:
+        views.backward_view(tr, rows, check, features)
+if step_tab.open:
+    with step_tab:
+        views.step_view(lesson, ss[lk.OPTIMIZER], momentum, lr)
+if picture.open:
+    with picture:
+        views.picture_view(tr, features)
+if neurons.open:
+    with neurons:
+        views.neurons_view(lesson, resolution=24)
+if mistakes.open:
+    with mistakes:
+        st.caption("Slips of the course texts (LESSONS.md), on this step's numbers.")
+        views.mistakes_view(tr)
+if export.open:
+    with export:
+        views.exports_view(tr, lesson, lr, title)

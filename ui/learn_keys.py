@@ -23,6 +23,9 @@ LR = "learn_lr"
 MOMENTUM = "learn_momentum"
 CHECK = "learn_check"               # run the finite-difference check on a big network
 NEURON_RES = "learn_neuron_res"
+VIEW = "learn_view"                 # the open tab: only its view is built on a rerun
+WEIGHTS_OPEN = "learn_weights_open_"  # + layer number: a forward layer's W and b expander
+CHANGE_OPEN = "learn_change_open_"    # + layer number: the step's W before → after expander
 
 # --- buttons ---------------------------------------------------------------------------
 STEP = "learn_step"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import nncore
 
@@ -105,89 +106,117 @@ def update_tex(optimizer: str, momentum: float = 0.0) -> str:
 
 
 # --------------------------------------------------------------------------- tables
+# The tables are Arrow tables built column by column from the arrays: Streamlit sends
+# Arrow, and pandas' conversion of a wide frame (one column per unit) cost a few ms per
+# table, tens of tables per step (issue 11's 300 ms).
+
+#: The check column's bands, in order, and their colours (green below 1e-6 as issue 11
+#: asks; pale green for entries that agree to the rounding floor; amber; red).
+CHECK_BANDS = ("ok: < 1e-6", "ok: below rounding floor", "1e-6 to 1e-4", "check: >= 1e-4")
+CHECK_COLOURS = ("#2ca02c", "#98df8a", "#ff9f1c", "#d62728")
+
+
+def _labels(label: str, rows: tuple[int, ...] | None, n: int) -> list[str]:
+    return [f"{label} {r}" for r in (rows if rows is not None else range(1, n + 1))]
+
+
+def matrix_table(values: np.ndarray, row_label: str, col_label: str,
+                 rows: tuple[int, ...] | None = None) -> pa.Table:
+    """A matrix as an Arrow table: a first column naming the rows (``sample 3``), then one
+    column per matrix column (``unit 1``).
+
+    Parameters
+    ----------
+    values : ndarray
+        At most 2-D (a vector is one row).
+    row_label, col_label : str
+        The words before the row and column numbers; the first column is called
+        ``row_label``.
+    rows : tuple of int, optional
+        The row numbers (default 1, 2, ...).
+
+    Returns
+    -------
+    pyarrow.Table
+    """
+    values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    columns = [pa.array(_labels(row_label, rows, len(values)))]
+    columns += [pa.array(values[:, c]) for c in range(values.shape[1])]
+    names = [row_label, *(f"{col_label} {c + 1}" for c in range(values.shape[1]))]
+    return pa.Table.from_arrays(columns, names=names)
+
 
 def matrix_frame(values: np.ndarray, row_label: str, col_label: str,
                  rows: tuple[int, ...] | None = None) -> pd.DataFrame:
     """A matrix as a frame with readable labels (``sample 3``, ``unit 1``)."""
     values = np.atleast_2d(values)
-    index = [f"{row_label} {r}" for r in (rows if rows is not None else range(1, len(values) + 1))]
-    return pd.DataFrame(values, index=index,
+    return pd.DataFrame(values, index=_labels(row_label, rows, len(values)),
                         columns=[f"{col_label} {c + 1}" for c in range(values.shape[1])])
 
 
-def check_frame(layer: nncore.LayerTrace, numeric: tuple[np.ndarray, np.ndarray],
+def check_bands(rel: np.ndarray, diff: np.ndarray) -> np.ndarray:
+    """Each entry's band index into :data:`CHECK_BANDS` (relative errors below 1e-6 pass,
+    as do differences below the rounding floor)."""
+    return np.where(rel < GOOD, 0, np.where(diff < ABS_FLOOR, 1, np.where(rel < WARN, 2, 3)))
+
+
+def check_table(layer: nncore.LayerTrace, numeric: tuple[np.ndarray, np.ndarray],
                 errors: tuple[np.ndarray, np.ndarray], diffs: tuple[np.ndarray, np.ndarray],
                 feature_names: list[str] | None = None, limit: int = MAX_CHECK_ROWS,
-                ) -> tuple[pd.DataFrame, int]:
+                ) -> tuple[pa.Table, int]:
     """Each gradient entry beside its finite-difference estimate and relative error.
 
     Returns
     -------
-    frame : DataFrame
+    table : pyarrow.Table
         ``parameter``, ``backprop``, ``finite difference``, ``relative error``,
-        ``difference`` and ``check`` (pass when the relative error is below 1e-6 or the
-        difference below the rounding floor); all entries when there are at most
-        ``limit``, else the ``limit`` with the largest relative errors.
+        ``difference`` and ``check`` (a one-item list: the entry's band of
+        :data:`CHECK_BANDS`, which the page colours); all entries when there are at most
+        ``limit``, else the ``limit`` with the largest relative errors, largest first.
     total : int
         How many entries the layer has.
     """
     n = layer.index + 1
     n_in, n_units = layer.dW.shape
-    names, analytic, estimate, rel = [], [], [], []
-    for j in range(n_in):
-        src = feature_names[j] if feature_names and layer.index == 0 else f"{j + 1}"
-        for k in range(n_units):
-            names.append(f"W{n}[{src}→{k + 1}]")
+    n_w = n_in * n_units
     analytic = np.concatenate([layer.dW.ravel(), layer.db.ravel()]).astype(np.float64)
     estimate = np.concatenate([numeric[0].ravel(), numeric[1].ravel()])
     rel = np.concatenate([errors[0].ravel(), errors[1].ravel()])
     diff = np.concatenate([diffs[0].ravel(), diffs[1].ravel()])
-    names += [f"b{n}[{k + 1}]" for k in range(n_units)]
-    ok = (rel < GOOD) | (diff < ABS_FLOOR)
-    frame = pd.DataFrame({"parameter": names, "backprop": analytic,
-                          "finite difference": estimate, "relative error": rel,
-                          "difference": diff,
-                          "check": np.where(rel < GOOD, "ok", np.where(
-                              ok, "ok (below rounding floor)", "check"))})
-    total = len(frame)
+    total = rel.size
     if total > limit:
-        frame = frame.nlargest(limit, "relative error")
-    return frame, total
+        top = np.argpartition(-rel, limit - 1)[:limit]
+        keep = top[np.argsort(-rel[top], kind="stable")]
+    else:
+        keep = np.arange(total)
+
+    def name(p: int) -> str:
+        if p >= n_w:
+            return f"b{n}[{p - n_w + 1}]"
+        j, k = divmod(p, n_units)
+        src = feature_names[j] if feature_names and layer.index == 0 else f"{j + 1}"
+        return f"W{n}[{src}→{k + 1}]"
+
+    bands = check_bands(rel[keep], diff[keep])
+    table = pa.Table.from_arrays(
+        [pa.array([name(int(p)) for p in keep]), pa.array(analytic[keep]),
+         pa.array(estimate[keep]), pa.array(rel[keep]), pa.array(diff[keep]),
+         pa.array([[CHECK_BANDS[b]] for b in bands], type=pa.list_(pa.string()))],
+        names=["parameter", "backprop", "finite difference", "relative error", "difference",
+               "check"])
+    return table, total
 
 
-def error_colour(value: float) -> str:
-    """A CSS background for a relative error: green below 1e-6, amber below 1e-4, red."""
-    if value < GOOD:
-        return "background-color: #c7e9c0"
-    if value < WARN:
-        return "background-color: #fdd49e"
-    return "background-color: #fc9272"
-
-
-def _row_colours(row: pd.Series) -> list[str]:
-    colour = error_colour(row["relative error"])
-    if row["relative error"] >= GOOD and row["difference"] < ABS_FLOOR:
-        colour = "background-color: #e5f5e0"      # pale green: agrees to the rounding floor
-    return [colour if c in ("relative error", "check") else "" for c in row.index]
-
-
-def styled_check(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """The check table with its relative errors coloured (:func:`error_colour`; pale green
-    for entries that agree to the rounding floor)."""
-    return (frame.style.apply(_row_colours, axis=1)
-            .format({"backprop": "{:.6e}", "finite difference": "{:.6e}",
-                     "relative error": "{:.1e}", "difference": "{:.1e}"}))
-
-
-def weights_change_frame(before: np.ndarray, after: np.ndarray, index: int,
-                         limit: int = 40) -> pd.DataFrame:
+def weights_change_table(before: np.ndarray, after: np.ndarray, index: int,
+                         limit: int = 40) -> pa.Table:
     """Weights before → after one step, the largest changes first (at most ``limit``)."""
     n = index + 1
-    n_in, n_units = before.shape
-    rows = [{"weight": f"W{n}[{j + 1}→{k + 1}]", "before": before[j, k], "after": after[j, k],
-             "change": after[j, k] - before[j, k]}
-            for j in range(n_in) for k in range(n_units)]
-    frame = pd.DataFrame(rows)
-    if len(frame) > limit:
-        frame = frame.reindex(frame["change"].abs().nlargest(limit).index)
-    return frame
+    n_units = before.shape[1]
+    b, a = before.ravel().astype(np.float64), after.ravel().astype(np.float64)
+    change = a - b
+    keep = (np.argsort(-np.abs(change), kind="stable")[:limit] if change.size > limit
+            else np.arange(change.size))
+    names = [f"W{n}[{p // n_units + 1}→{p % n_units + 1}]" for p in keep.tolist()]
+    return pa.Table.from_arrays([pa.array(names), pa.array(b[keep]), pa.array(a[keep]),
+                                 pa.array(change[keep])],
+                                names=["weight", "before", "after", "change"])

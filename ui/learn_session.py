@@ -17,6 +17,7 @@ import pandas as pd
 
 import nncore
 from experiments import Dataset
+from nncore.trace import layer_activations
 from nncore.training import divergence, loss_ceiling
 
 #: The most rows a mini-batch on the page may have (the tables stay readable).
@@ -93,6 +94,9 @@ class Lesson:
     steps: list[StepRecord] = field(default_factory=list)
     last: StepRecord | None = None
     last_trick: nncore.PerceptronTrick | None = None
+    #: What depends on the dataset only (the plane's grid, the training points), made
+    #: once per lesson instead of on every rerun.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def is_perceptron(self) -> bool:
@@ -275,6 +279,52 @@ def max_relative_error(errors: list[tuple[np.ndarray, np.ndarray]],
     return worst
 
 
+@dataclass(frozen=True)
+class GradientCheck:
+    """Backprop's gradients against finite differences, entry by entry, per layer.
+
+    Attributes
+    ----------
+    numeric : list of (ndarray, ndarray)
+        The central-difference ``(dW, db)`` of each layer.
+    errors : list of (ndarray, ndarray)
+        Relative errors (:func:`relative_errors`).
+    diffs : list of (ndarray, ndarray)
+        Absolute differences (:func:`abs_differences`).
+    worst : float
+        The largest relative error over the entries above the rounding floor.
+    raw_worst : float
+        The largest relative error over all entries.
+    """
+
+    numeric: list[tuple[np.ndarray, np.ndarray]]
+    errors: list[tuple[np.ndarray, np.ndarray]]
+    diffs: list[tuple[np.ndarray, np.ndarray]]
+    worst: float
+    raw_worst: float
+
+
+def gradient_check(tr: nncore.BackpropTrace, numeric: list[tuple[np.ndarray, np.ndarray]]
+                   ) -> GradientCheck:
+    """Compare a trace's gradients with finite differences of the same batch.
+
+    Parameters
+    ----------
+    tr : nncore.BackpropTrace
+    numeric : list of (ndarray, ndarray)
+        From :func:`finite_differences` on the same weights and batch.
+
+    Returns
+    -------
+    GradientCheck
+    """
+    errors = relative_errors(tr, numeric)
+    diffs = abs_differences(tr, numeric)
+    return GradientCheck(numeric=numeric, errors=errors, diffs=diffs,
+                         worst=max_relative_error(errors, diffs),
+                         raw_worst=max_relative_error(errors))
+
+
 def _toward(before: np.ndarray, after: np.ndarray, Y: np.ndarray) -> bool:
     return bool(np.abs(after - Y).sum() < np.abs(before - Y).sum())
 
@@ -394,20 +444,30 @@ def hidden_unit_outputs(lesson: Lesson, resolution: int = 24,
     if lesson.is_perceptron or len(model.layers) < 2:
         raise LearnError("this network has no hidden layer: its only unit is the output, "
                          "which the decision boundary shows")
-    grid = plane_grid(ds, resolution=resolution)
-    X = ds.preprocessor.transform(grid)
-    dummy = np.zeros(len(X), dtype=int)
-    tr = nncore.backprop_trace(model, X, dummy, loss=lesson.loss)  # the forward half is used
+    key = ("plane", resolution)
+    if key not in lesson.memo:
+        grid = plane_grid(ds, resolution=resolution)
+        lesson.memo[key] = (grid, ds.preprocessor.transform(grid))
+    grid, X = lesson.memo[key]
     a, b = ds.raw_feature_names
     xs, ys = grid[a].to_numpy(), grid[b].to_numpy()
     frames = []
-    for layer in tr.layers[:-1]:
-        A = layer.A[:, :max_units] if max_units else layer.A
+    for index, A in enumerate(layer_activations(model, X)[:-1]):
+        A = A[:, :max_units] if max_units else A
         units = A.shape[1]
         frames.append(pd.DataFrame({  # unit by unit, each over the whole grid
-            a: np.tile(xs, units), b: np.tile(ys, units), "layer": layer.index + 1,
+            a: np.tile(xs, units), b: np.tile(ys, units), "layer": index + 1,
             "unit": np.repeat(np.arange(1, units + 1), len(xs)), "value": A.T.ravel()}))
     return pd.concat(frames, ignore_index=True)
+
+
+def train_points(lesson: Lesson) -> pd.DataFrame:
+    """The training rows in raw coordinates with their ``label`` (made once per lesson)."""
+    if "train_points" not in lesson.memo:
+        points = lesson.dataset.frame()
+        lesson.memo["train_points"] = (points[points["split"] == "train"]
+                                       if "split" in points else points)
+    return lesson.memo["train_points"]
 
 
 def plane_grid(dataset: Dataset, resolution: int = 24, margin: float = 0.1) -> pd.DataFrame:

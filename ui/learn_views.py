@@ -15,17 +15,33 @@ import streamlit as st
 
 import nncore
 from ui import learn_export, learn_math, learn_mistakes
+from ui import learn_keys as lk
 from ui import learn_session as ls
 from ui.charts import learn as charts
+
+#: The page's tabs, in order; only the open one's view is built on a rerun.
+VIEWS = ("Forward pass", "Backward pass", "Step", "Network", "Neurons",
+         "The course's mistakes", "Export")
 
 
 def _labels(rows: tuple[int, ...]) -> tuple[int, ...] | None:
     return rows or None
 
 
+def matrix(values: np.ndarray, row_label: str, col_label: str,
+           rows: tuple[int, ...] | None = None, where: Any = st) -> None:
+    """A matrix as a table whose first column (the row names) stays in view."""
+    where.dataframe(learn_math.matrix_table(values, row_label, col_label, rows),
+                    hide_index=True, width="stretch",
+                    column_config={row_label: st.column_config.TextColumn(pinned=True)})
+
+
 def forward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...], feature_names: list[str],
                  labels: str) -> None:
-    """Each layer's ``Z = A_prev·W + b`` and ``A = g(Z)``: formula and numbers; the loss."""
+    """Each layer's ``Z = A_prev·W + b`` and ``A = g(Z)``: formula and numbers; the loss.
+
+    A layer's ``W`` and ``b`` are built only when their expander is open.
+    """
     n = len(tr.layers)
     st.markdown(f"**Input** {labels}")
     st.dataframe(pd.DataFrame(tr.X, columns=feature_names,
@@ -38,15 +54,16 @@ def forward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...], feature_names:
             st.latex(learn_math.forward_tex(layer))
             left, right = st.columns(2)
             left.caption("Z (before the activation)")
-            left.dataframe(learn_math.matrix_frame(layer.Z, "sample", "unit", _labels(rows)),
-                           width="stretch")
+            matrix(layer.Z, "sample", "unit", _labels(rows), where=left)
             right.caption("A = g(Z)")
-            right.dataframe(learn_math.matrix_frame(layer.A, "sample", "unit", _labels(rows)),
-                            width="stretch")
-            with st.expander(f"W{layer.index + 1} and b{layer.index + 1}"):
-                st.dataframe(learn_math.matrix_frame(layer.W, "input", "unit"), width="stretch")
-                st.dataframe(learn_math.matrix_frame(layer.b, "b", "unit", (layer.index + 1,)),
-                             width="stretch")
+            matrix(layer.A, "sample", "unit", _labels(rows), where=right)
+            k = layer.index + 1
+            with st.expander(f"W{k} and b{k} ({layer.W.shape[0]}×{layer.W.shape[1]} and "
+                             f"{layer.b.size})", key=f"{lk.WEIGHTS_OPEN}{k}",
+                             on_change="rerun") as weights:
+                if weights.open:
+                    matrix(layer.W, "input", "unit")
+                    matrix(layer.b, "b", "unit", (k,))
     with st.container(border=True):
         st.markdown(f"**Loss** · {tr.loss_name}")
         st.latex(learn_math.loss_tex(tr.loss_name) + rf" = {tr.loss:.6g}")
@@ -56,12 +73,13 @@ def forward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...], feature_names:
             index=[f"sample {r}" for r in rows] if rows else ["typed"]), width="stretch")
 
 
-def check_summary(worst: float | None, raw_worst: float | None, n_params: int) -> None:
+def check_summary(check: ls.GradientCheck | None, n_params: int) -> None:
     """The largest relative error over the network, coloured, in one line."""
-    if worst is None or raw_worst is None:
+    if check is None:
         st.info(f"Finite-difference check not run for these {n_params:,} parameters "
                 "(two loss evaluations each); switch it on above.", icon=":material/rule:")
         return
+    worst, raw_worst = check.worst, check.raw_worst
     floor = ("" if raw_worst == worst else
              f" Tiny entries that agree to {ls.ABS_FLOOR:g} (the differences' rounding "
              f"floor) are left out of it; with them the largest is {raw_worst:.1e}.")
@@ -76,16 +94,23 @@ def check_summary(worst: float | None, raw_worst: float | None, n_params: int) -
                    icon=":material/warning:")
 
 
+#: How the check table shows its columns: numbers in scientific notation, the check's
+#: band as a coloured pill.
+CHECK_COLUMNS = {
+    "parameter": st.column_config.TextColumn(pinned=True),
+    "backprop": st.column_config.NumberColumn(format="%.6e"),
+    "finite difference": st.column_config.NumberColumn(format="%.6e"),
+    "relative error": st.column_config.NumberColumn(format="%.1e"),
+    "difference": st.column_config.NumberColumn(format="%.1e"),
+    "check": st.column_config.MultiselectColumn(
+        options=list(learn_math.CHECK_BANDS), color=list(learn_math.CHECK_COLOURS)),
+}
+
+
 def backward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...],
-                  numeric: list[tuple[np.ndarray, np.ndarray]] | None,
-                  feature_names: list[str]) -> float | None:
+                  check: ls.GradientCheck | None, feature_names: list[str]) -> None:
     """Output delta, hidden deltas and gradients, output first, each gradient entry beside
-    its finite-difference estimate; returns the largest relative error (None: not run)."""
-    errors = ls.relative_errors(tr, numeric) if numeric is not None else None
-    diffs = ls.abs_differences(tr, numeric) if numeric is not None else None
-    worst = ls.max_relative_error(errors, diffs) if errors is not None else None
-    raw_worst = ls.max_relative_error(errors) if errors is not None else None
-    check_summary(worst, raw_worst, sum(layer.W.size + layer.b.size for layer in tr.layers))
+    its finite-difference estimate when the check ran (its summary is above the tabs)."""
     n = len(tr.layers)
     for layer in reversed(tr.layers):
         i = layer.index
@@ -95,22 +120,21 @@ def backward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...],
             left, right = st.columns(2)
             if layer.dA is not None:
                 left.caption("∂E/∂A (before g′)" if i < n - 1 else "∂E/∂ŷ (the loss's derivative)")
-                left.dataframe(learn_math.matrix_frame(layer.dA, "sample", "unit", _labels(rows)),
-                               width="stretch")
+                matrix(layer.dA, "sample", "unit", _labels(rows), where=left)
             right.caption(f"δ{i + 1}")
-            right.dataframe(learn_math.matrix_frame(layer.delta, "sample", "unit", _labels(rows)),
-                            width="stretch")
+            matrix(layer.delta, "sample", "unit", _labels(rows), where=right)
             st.latex(learn_math.gradient_tex(i))
-            if errors is None:
-                st.dataframe(learn_math.matrix_frame(layer.dW, "input", "unit"), width="stretch")
+            if check is None:
+                matrix(layer.dW, "input", "unit")
             else:
-                frame, total = learn_math.check_frame(layer, numeric[i], errors[i], diffs[i],
-                                                      feature_names)
-                st.dataframe(learn_math.styled_check(frame), hide_index=True, width="stretch",
-                             height=min(36 * (len(frame) + 1) + 3, 360))
-                if total > len(frame):
-                    st.caption(f"The {len(frame)} largest relative errors of {total:,} entries.")
-    return worst
+                table, total = learn_math.check_table(layer, check.numeric[i], check.errors[i],
+                                                      check.diffs[i], feature_names)
+                st.dataframe(table, hide_index=True, width="stretch",
+                             column_config=CHECK_COLUMNS,
+                             height=min(36 * (table.num_rows + 1) + 3, 360))
+                if total > table.num_rows:
+                    st.caption(f"The {table.num_rows} largest relative errors of {total:,} "
+                               "entries.")
 
 
 def step_view(lesson: ls.Lesson, optimizer: str, momentum: float, lr: float) -> None:
@@ -141,15 +165,18 @@ def step_view(lesson: ls.Lesson, optimizer: str, momentum: float, lr: float) -> 
             "learning rate).")
     for i, (before, after) in enumerate(zip(record.weights_before, record.weights_after,
                                             strict=True)):
-        with st.expander(f"W{i + 1}: before → after", expanded=i == len(record.weights_after) - 1):
-            st.dataframe(learn_math.weights_change_frame(before, after, i), hide_index=True,
-                         width="stretch")
+        with st.expander(f"W{i + 1}: before → after", key=f"{lk.CHANGE_OPEN}{i + 1}",
+                         expanded=i == len(record.weights_after) - 1,
+                         on_change="rerun") as change:
+            if change.open:
+                st.dataframe(learn_math.weights_change_table(before, after, i),
+                             hide_index=True, width="stretch")
     frame = pd.DataFrame(
         [{"step": r.step, "loss": r.sample_loss_before, "on": "sample, before the step"}
          for r in lesson.steps]
         + [{"step": r.step, "loss": r.train_loss_after, "on": "training set, after it"}
            for r in lesson.steps])
-    st.altair_chart(charts.history_chart(frame), width="stretch")
+    st.vega_lite_chart(spec=charts.history_chart(frame), width="stretch")
 
 
 def picture_view(tr: nncore.BackpropTrace, feature_names: list[str]) -> None:
@@ -158,15 +185,15 @@ def picture_view(tr: nncore.BackpropTrace, feature_names: list[str]) -> None:
     acts = [first, *(layer.A[0] for layer in tr.layers)]
     weights = [layer.W for layer in tr.layers]
     nodes, edges, hidden = charts.network_frames(weights, acts, input_names=feature_names)
-    st.altair_chart(charts.network_diagram(nodes, edges, title="forward: weights and the "
-                                           "sample's activations"), width="stretch")
+    st.vega_lite_chart(spec=charts.network_diagram(
+        nodes, edges, title="forward: weights and the sample's activations"), width="stretch")
     deltas = [np.zeros_like(first), *(layer.delta[0] for layer in tr.layers)]
     nodes_b, edges_b, hidden_b = charts.network_frames(
         weights, deltas, edge_values=[layer.dW for layer in tr.layers],
         input_names=feature_names)
-    st.altair_chart(charts.network_diagram(nodes_b, edges_b, title="backward: ∂E/∂W on the "
-                                           "edges, δ on the nodes", edge_title="gradient"),
-                    width="stretch")
+    st.vega_lite_chart(spec=charts.network_diagram(
+        nodes_b, edges_b, title="backward: ∂E/∂W on the edges, δ on the nodes",
+        edge_title="gradient"), width="stretch")
     note = "Edges: red positive, blue negative, thickness |value|. Hover for the numbers."
     if hidden or hidden_b:
         note += (f" The {charts.MAX_EDGES} largest edges per layer are drawn "
@@ -183,12 +210,12 @@ def neurons_view(lesson: ls.Lesson, resolution: int) -> None:
         st.info(ls.sentence(e), icon=":material/grid_off:")
         return
     a, b = ds.raw_feature_names
-    points = ds.frame()
-    points = points[points["split"] == "train"] if "split" in points else points
+    points = ls.train_points(lesson)
     label = "label" if ds.class_names else None
-    st.altair_chart(charts.neuron_heatmaps(frame, a, b, points if label else None, label=label,
-                                           classes=list(ds.class_names) or None),
-                    width="content")
+    st.vega_lite_chart(spec=charts.neuron_heatmaps(frame, a, b, points if label else None,
+                                                  label=label,
+                                                  classes=list(ds.class_names) or None),
+                       width="content")
     widest = max(layer.n_units for layer in lesson.model.layers[:-1])
     note = "Each panel is one hidden unit's output over the input plane (red high, blue low)."
     if widest > charts.MAX_HEATMAP_UNITS:

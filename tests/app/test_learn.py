@@ -41,6 +41,12 @@ def _lesson(at) -> ls.Lesson:
     return at.session_state[lk.LESSON]
 
 
+def _view(at, name: str):
+    """Open one of the page's tabs (only the open tab's view is built)."""
+    at.session_state[lk.VIEW] = name
+    return _run(at)
+
+
 def _texts(elements) -> list[str]:
     return [e.value for e in elements]
 
@@ -210,6 +216,8 @@ def test_forward_and_backward_pass_with_the_gradient_check(app):
     latex = _texts(at.latex)
     assert any(r"Z^{[1]} = X\,W^{[1]} + b^{[1]}" in t for t in latex)
     assert any(r"E = -\frac{1}{mK}" in t and f"{tr.loss:.6g}" in t for t in latex)
+    _view(at, "Backward pass")
+    latex = _texts(at.latex)
     assert any("fused" in t for t in latex)                      # sigmoid + log-loss
     assert any(r"\big(\delta^{[2]}\, W^{[2]\top}\big)" in t for t in latex)
     summary = next(s.value for s in at.success if s.value.startswith("Gradient check"))
@@ -221,13 +229,42 @@ def test_forward_and_backward_pass_with_the_gradient_check(app):
     output_check = checks[0].value
     np.testing.assert_allclose(output_check["backprop"].to_numpy()[:tr.layers[-1].dW.size],
                                tr.layers[-1].dW.ravel())
+    assert {band[0] for band in output_check["check"]} <= {"ok: < 1e-6",
+                                                            "ok: below rounding floor"}
+
+
+def test_only_the_open_tabs_view_is_built(app):
+    at = _fresh(_open(app), "moons", "3")
+    assert at.session_state[lk.VIEW] == "Forward pass"
+    assert any(s.value.startswith("Gradient check") for s in at.success)  # above the tabs
+    assert not at.get("vega_lite_chart")
+    assert not [df for df in at.dataframe if "relative error" in df.value.columns]
+    assert not at.get("download_button")
+    _view(at, "Network")
+    assert len(at.get("vega_lite_chart")) == 2
+    assert not any(r"Z^{[1]}" in t for t in _texts(at.latex))
+    assert any(s.value.startswith("Gradient check") for s in at.success)
+
+
+def test_a_layers_weights_are_built_when_their_expander_opens(app):
+    at = _fresh(_open(app), "moons", "3")
+    weights = [e for e in at.expander if e.label.startswith("W1 and b1")]
+    assert weights and weights[0].label == "W1 and b1 (2×3 and 3)"
+    assert not [df for df in at.dataframe if "input" in df.value.columns]
+    at.session_state[f"{lk.WEIGHTS_OPEN}1"] = True
+    _run(at)
+    lesson = _lesson(at)
+    W = next(df.value for df in at.dataframe if "input" in df.value.columns)
+    assert W["input"].tolist() == ["input 1", "input 2"]
+    np.testing.assert_array_equal(W[["unit 1", "unit 2", "unit 3"]].to_numpy(),
+                                  lesson.model.layers[0].W)
 
 
 def test_chained_output_delta_for_sigmoid_with_mse(app, store):
     spec = RunSpec.from_dict({"dataset": {"name": "moons"}, "model": {"hidden": [3]},
                               "training": {"loss": "mse", "epochs": 1}})
     result = train(spec, tracking_uri=store, experiment="learn", log_model=True)
-    at = _open(app, run=result.run_id)
+    at = _view(_open(app, run=result.run_id), "Backward pass")
     assert any("(chained)" in t for t in _texts(at.latex))
 
 
@@ -237,8 +274,11 @@ def test_a_big_network_checks_gradients_on_request(app):
     at.toggle(key=lk.CHECK).set_value(True)
     _run(at)
     assert any(s.value.startswith("Gradient check") for s in at.success)
-    checks = [df for df in at.dataframe if "relative error" in df.value.columns]
-    assert all(len(df.value) <= 200 for df in checks)
+    _view(at, "Backward pass")
+    checks = [df.value for df in at.dataframe if "relative error" in df.value.columns]
+    assert [len(df) for df in checks] == [65, 200, 200, 192]   # output layer first
+    hidden = checks[1]["relative error"].to_numpy()            # the worst 200 of 4,160
+    assert (np.diff(hidden) <= 0).all()
     assert any("largest relative errors of 4,160 entries" in c.value for c in at.caption)
 
 
@@ -251,6 +291,7 @@ def test_ten_steps_lower_the_samples_loss_and_reset_restores(app):
     start = lesson.model.parameters.copy()
     first = nncore.backprop_trace(lesson.model, lesson.dataset.X_train[:1],
                                   lesson.dataset.y_train[:1]).loss
+    _view(at, "Step")
     at.button(key=lk.NEXT_10).click()
     _run(at)
     assert len(lesson.steps) == 10
@@ -298,7 +339,7 @@ def test_next_sample_moves_on_and_momentum_keeps_its_state(app):
 def test_adam_steps(app):
     at = _open(app)
     at.selectbox(key=lk.OPTIMIZER).set_value("adam")
-    _run(at)
+    _view(at, "Step")
     at.button(key=lk.NEXT_10).click()
     _run(at)
     lesson = _lesson(at)
@@ -335,18 +376,19 @@ def _chart_specs(at) -> list[dict]:
 
 
 def test_network_diagram_and_neuron_heatmaps_on_2d_data(app):
-    at = _fresh(_open(app), "moons", "3")
+    at = _view(_fresh(_open(app), "moons", "3"), "Network")
     specs = _chart_specs(at)
     titles = [json.dumps(s.get("title", "")) for s in specs]
     assert any("forward: weights" in t for t in titles)
     assert any("backward" in t for t in titles)
+    specs = _chart_specs(_view(at, "Neurons"))
     facets = [s for s in specs if "facet" in s]
     assert facets, "the hidden units' heatmaps are drawn as small multiples"
     assert not any("heatmaps need" in i.value for i in at.info)
 
 
 def test_heatmaps_on_data_that_is_not_2d_are_a_message(app):
-    at = _open(app)  # admissions: 6 features
+    at = _view(_open(app), "Neurons")  # admissions: 6 features
     assert any("neuron heatmaps need a two-dimensional dataset" in i.value for i in at.info)
     assert not [s for s in _chart_specs(at) if "facet" in s]
 
@@ -377,7 +419,7 @@ def test_perceptron_trick_mode(app):
 def test_the_courses_mistakes_on_the_current_numbers(app):
     at = _open(app)
     at.radio(key=lk.MODE).set_value("batch")
-    _run(at)
+    _view(at, "The course's mistakes")
     titles = [e.label for e in at.expander]
     assert "The output delta with W1ᵀ (one course's code)" in titles
     assert "The missing item index (h_j for h_ij)" in titles
@@ -390,7 +432,7 @@ def test_the_courses_mistakes_on_the_current_numbers(app):
 
 
 def test_export_buttons_are_there(app):
-    at = _open(app)
+    at = _view(_open(app), "Export")
     ids = [b.proto.id for b in at.get("download_button")]
     assert any("learn_handout" in i for i in ids) and any("learn_script" in i for i in ids)
 

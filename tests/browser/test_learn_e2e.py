@@ -29,8 +29,9 @@ def page(server):
 
 
 def _tab(page, name: str) -> None:
+    """Open a tab: the page reruns and builds that tab's view only."""
     page.get_by_role("tab", name=name).click()
-    page.wait_for_timeout(500)
+    settle(page, then_ms=500)
 
 
 def test_learn_from_a_finished_train_run(server, page, tmp_path):
@@ -61,8 +62,12 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
 
     _tab(page, "Forward pass")
     save_shot(page, tmp_path, "learn_forward.png")
+    # every formula rendered: KaTeX shows what it cannot parse as red source text
+    assert page.locator(".katex-error").count() == 0
+    assert page.locator(".katex").count() >= 3   # two layers and the loss
     _tab(page, "Backward pass")
     page.get_by_text("Gradient check: the largest relative error").first.wait_for()
+    page.get_by_text("δ1 = ∂E/∂Z1").first.wait_for()
     save_shot(page, tmp_path, "learn_backward.png")
 
     page.get_by_role("button", name="Next 10 steps").click()
@@ -83,6 +88,4 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
     page.wait_for_timeout(1500)
     save_shot(page, tmp_path, "learn_neurons.png")
     assert page.locator('[data-testid="stException"]').count() == 0
-    # every formula rendered: KaTeX shows what it cannot parse as red source text
     assert page.locator(".katex-error").count() == 0
-    assert page.locator(".katex").count() > 5

@@ -3,15 +3,26 @@ the perceptron's line before and after the trick, the sample's loss step by step
 
 Each chart is a function of plain numbers or a tidy frame; nothing here computes
 gradients (they come from :func:`nncore.backprop_trace`).
+
+The charts a step redraws (the network diagram, the neuron heatmaps, the loss history)
+are Vega-Lite specs as dicts, their data as named datasets (pandas frames that
+``st.vega_lite_chart`` sends as Arrow). Each is written with Altair once per shape
+(the titles, sizes and classes a chart has) and validated then; a redraw only puts
+this step's data and scale domains into a copy. Building and validating the Altair
+chart on every step cost about as much as the rest of the step (issue 11's 300 ms).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ui.charts.style import CLASS_COLORS, FIT_WIDTH, class_scale
 
@@ -23,6 +34,8 @@ MAX_EDGES = 600
 #: The most units of one layer drawn as a heatmap.
 MAX_HEATMAP_UNITS = 16
 POSITIVE, NEGATIVE = "#d6604d", "#4393c3"   # red positive, blue negative (as the weights view)
+
+Spec = dict[str, Any]
 
 
 def network_frames(weights: Sequence[np.ndarray], activations: Sequence[np.ndarray],
@@ -50,7 +63,8 @@ def network_frames(weights: Sequence[np.ndarray], activations: Sequence[np.ndarr
     nodes : DataFrame
         ``layer``, ``unit``, ``x``, ``y``, ``value``, ``label``.
     edges : DataFrame
-        ``x``, ``y``, ``x2``, ``y2``, ``value``, ``magnitude``, ``sign``, ``label``.
+        ``x``, ``y``, ``x2``, ``y2``, ``value``, ``magnitude``, ``sign``, ``label``,
+        the largest |value| first within each layer.
     hidden : int
         How many edges were left out.
     """
@@ -60,72 +74,133 @@ def network_frames(weights: Sequence[np.ndarray], activations: Sequence[np.ndarr
     def ys(n: int) -> np.ndarray:
         return np.linspace(-(n - 1) / 2, (n - 1) / 2, n) if n > 1 else np.zeros(1)
 
-    nodes = []
+    node_parts = []
     for layer, n in enumerate(sizes):
-        values = np.asarray(activations[layer]).ravel()
-        for unit, y in enumerate(ys(n)):
-            name = (input_names[unit] if layer == 0 and input_names is not None
-                    else f"unit {unit + 1}")
-            nodes.append({"layer": layer, "unit": unit + 1, "x": float(layer), "y": float(y),
-                          "value": float(values[unit]),
-                          "label": f"{'input' if layer == 0 else f'layer {layer}'} · {name}"})
-    edges, dropped = [], 0
+        names = (list(input_names) if layer == 0 and input_names is not None
+                 else [f"unit {u + 1}" for u in range(n)])
+        where = "input" if layer == 0 else f"layer {layer}"
+        node_parts.append(pd.DataFrame({
+            "layer": layer, "unit": np.arange(1, n + 1), "x": float(layer), "y": ys(n),
+            "value": np.asarray(activations[layer], dtype=np.float64).ravel()[:n],
+            "label": [f"{where} · {name}" for name in names[:n]]}))
+    edge_parts, dropped = [], 0
     for layer, values in enumerate(edge_values):
-        values = np.asarray(values)
+        values = np.asarray(values, dtype=np.float64)
         y_in, y_out = ys(values.shape[0]), ys(values.shape[1])
-        flat = np.abs(values).ravel()
-        keep = np.argsort(flat)[::-1][:max_edges]
+        flat = values.ravel()
+        order = np.argsort(-np.abs(flat), kind="stable")
+        keep = order[:max_edges]
         dropped += flat.size - keep.size
-        for p in keep:
-            j, k = divmod(int(p), values.shape[1])
-            v = float(values[j, k])
-            edges.append({"x": float(layer), "y": float(y_in[j]), "x2": float(layer + 1),
-                          "y2": float(y_out[k]), "value": v, "magnitude": abs(v),
-                          "sign": "positive" if v >= 0 else "negative",
-                          "label": f"W{layer + 1}[{j + 1}→{k + 1}]"})
-    return pd.DataFrame(nodes), pd.DataFrame(edges), dropped
+        j, k = np.divmod(keep, values.shape[1])
+        v = flat[keep]
+        edge_parts.append(pd.DataFrame({
+            "x": float(layer), "y": y_in[j], "x2": float(layer + 1), "y2": y_out[k],
+            "value": v, "magnitude": np.abs(v),
+            "sign": np.where(v >= 0, "positive", "negative"),
+            "label": [f"W{layer + 1}[{a + 1}→{b + 1}]" for a, b in zip(j.tolist(), k.tolist(),
+                                                                      strict=True)]}))
+    return (pd.concat(node_parts, ignore_index=True), pd.concat(edge_parts, ignore_index=True),
+            dropped)
 
 
-def network_diagram(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
-                    edge_title: str = "weight", height: int = 360) -> alt.LayerChart:
-    """TensorFlow Playground's view: edges coloured by sign and as thick as |value|,
-    nodes coloured by the current sample's activation (tooltips give the numbers).
-
-    Returns
-    -------
-    alt.LayerChart
-    """
+@lru_cache(maxsize=16)
+def _network_template(edge_title: str, height: int) -> str:
+    """The diagram's spec without data (JSON: every caller gets a fresh copy)."""
     none = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
-    top = float(edges["magnitude"].max()) if len(edges) else 1.0
-    edge_layer = alt.Chart(edges).mark_rule(opacity=0.75).encode(
+    edge_layer = alt.Chart(alt.Data(name="edges")).mark_rule(opacity=0.75).encode(
         x=alt.X("x:Q", axis=none), y=alt.Y("y:Q", axis=none), x2="x2:Q", y2="y2:Q",
         color=alt.Color("sign:N", scale=alt.Scale(domain=["positive", "negative"],
                                                   range=[POSITIVE, NEGATIVE]),
                         title=f"{edge_title} sign"),
-        strokeWidth=alt.StrokeWidth("magnitude:Q", scale=alt.Scale(domain=[0, top or 1.0],
+        strokeWidth=alt.StrokeWidth("magnitude:Q", scale=alt.Scale(domain=[0, 1.0],
                                                                   range=[0.2, 6]),
                                     title=f"|{edge_title}|"),
         tooltip=[alt.Tooltip("label:N", title="edge"),
                  alt.Tooltip("value:Q", title=edge_title, format=".4g")],
     )
-    extent = max(1e-12, float(nodes["value"].abs().max()))
-    node_layer = alt.Chart(nodes).mark_circle(size=260, stroke="#333", strokeWidth=1,
-                                              opacity=1).encode(
+    node_layer = alt.Chart(alt.Data(name="nodes")).mark_circle(
+        size=260, stroke="#333", strokeWidth=1, opacity=1).encode(
         x="x:Q", y="y:Q",
         color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", reverse=True,
-                                                   domain=[-extent, extent]),
+                                                   domain=[-1.0, 1.0]),
                         title="activation"),
         tooltip=[alt.Tooltip("label:N", title="node"),
                  alt.Tooltip("value:Q", title="value", format=".4g")],
     )
-    return (edge_layer + node_layer).resolve_scale(color="independent").properties(
-        title=title, height=height, autosize=FIT_WIDTH)
+    chart = (edge_layer + node_layer).resolve_scale(color="independent").properties(
+        title="", height=height, autosize=FIT_WIDTH)
+    return json.dumps(chart.to_dict())   # validated here, once per shape
+
+
+def network_diagram(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
+                    edge_title: str = "weight", height: int = 360) -> Spec:
+    """TensorFlow Playground's view: edges coloured by sign and as thick as |value|,
+    nodes coloured by the current sample's activation (tooltips give the numbers).
+
+    Parameters
+    ----------
+    nodes, edges : DataFrame
+        From :func:`network_frames`.
+    title : str
+    edge_title : str
+        What the edges are, for the legends ("weight", "gradient").
+    height : int
+        Of the plot, in pixels (it fills the container's width).
+
+    Returns
+    -------
+    dict
+        A layered Vega-Lite spec; ``datasets`` holds ``edges`` and ``nodes`` (for
+        ``st.vega_lite_chart``).
+    """
+    spec = json.loads(_network_template(edge_title, height))
+    top = float(edges["magnitude"].max()) if len(edges) else 1.0
+    extent = max(1e-12, float(nodes["value"].abs().max()))
+    spec["layer"][0]["encoding"]["strokeWidth"]["scale"]["domain"] = [0, top or 1.0]
+    spec["layer"][1]["encoding"]["color"]["scale"]["domain"] = [-extent, extent]
+    spec["title"] = title
+    spec["datasets"] = {"edges": edges, "nodes": nodes}
+    return spec
+
+
+#: A panel is ``layer * PANEL + unit`` (a number: the faceting needs no text column).
+PANEL = 1000
+
+
+@lru_cache(maxsize=16)
+def _heatmap_template(x: str, y: str, label: str | None, classes: tuple[str, ...] | None,
+                      size: int, columns: int) -> str:
+    """The heatmaps' spec without data and cell sizes (JSON, a fresh copy per caller)."""
+    # the heat is a fill scale and the points a colour scale: two channels, two legends,
+    # each drawn once for all panels (one shared colour channel would merge them)
+    heat = alt.Chart().transform_filter("isValid(datum.value)").mark_rect().encode(
+        x=alt.X(f"{x}:Q", title=x, scale=alt.Scale(nice=False, zero=False)),
+        x2="_cell_x_end:Q",
+        y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(nice=False, zero=False)),
+        y2="_cell_y_end:Q",
+        fill=alt.Fill("value:Q", scale=alt.Scale(scheme="redblue", reverse=True,
+                                                 domainMid=0), title="unit output"),
+        tooltip=[alt.Tooltip("layer:Q"), alt.Tooltip("unit:Q"),
+                 alt.Tooltip("value:Q", format=".3g")],
+    )
+    layers: list[alt.Chart] = [heat]
+    if label is not None:
+        scale = class_scale(list(classes)) if classes else alt.Scale(range=list(CLASS_COLORS))
+        layers.append(alt.Chart().transform_filter(f"isValid(datum['{label}'])").mark_circle(
+            size=10, opacity=0.8, stroke="white", strokeWidth=0.3).encode(
+            x=f"{x}:Q", y=f"{y}:Q", color=alt.Color(f"{label}:N", scale=scale, title=label)))
+    chart = alt.layer(*layers, data=alt.Data(name="heat")).properties(width=size, height=size)
+    header = alt.Header(labelExpr=f"'L' + floor(datum.value / {PANEL}) + ' · unit ' + "
+                                  f"(datum.value % {PANEL})")
+    chart = chart.facet(facet=alt.Facet("panel:O", title=None, header=header),
+                        columns=columns).resolve_scale(fill="shared", color="shared")
+    return json.dumps(chart.to_dict())   # validated here, once per shape
 
 
 def neuron_heatmaps(frame: pd.DataFrame, x: str, y: str, points: pd.DataFrame | None = None,
                     *, label: str | None = None, classes: Sequence[str] | None = None,
                     size: int = 110, max_units: int = MAX_HEATMAP_UNITS,
-                    columns: int = 5) -> alt.FacetChart:
+                    columns: int = 5) -> Spec:
     """Every hidden unit's output over the input plane, as small multiples.
 
     Parameters
@@ -144,43 +219,46 @@ def neuron_heatmaps(frame: pd.DataFrame, x: str, y: str, points: pd.DataFrame | 
 
     Returns
     -------
-    alt.FacetChart
-        One panel per unit, a row per hidden layer.
+    dict
+        A faceted Vega-Lite spec, one panel per unit (titled ``L1 · unit 3``), a row per
+        hidden layer; its data is ``datasets["heat"]``, an Arrow table: the cells (with
+        ``_cell_x_end``, ``_cell_y_end``) and, per panel, the points; ``panel`` is
+        ``layer * 1000 + unit``.
     """
-    shown = frame[frame["unit"] <= max_units].copy()
-    shown["neuron"] = "L" + shown["layer"].astype(str) + " · unit " + shown["unit"].astype(str)
-    xs, ys = np.sort(shown[x].unique()), np.sort(shown[y].unique())
+    keep = frame["unit"].to_numpy() <= max_units
+    layer = frame["layer"].to_numpy()[keep].astype(np.int64)
+    unit = frame["unit"].to_numpy()[keep].astype(np.int64)
+    gx = frame[x].to_numpy()[keep].astype(np.float64)
+    gy = frame[y].to_numpy()[keep].astype(np.float64)
+    xs, ys = np.unique(gx), np.unique(gy)
     dx = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
     dy = float(ys[1] - ys[0]) if len(ys) > 1 else 1.0
-    # cell ends under names no dataset uses (moons' own features are called x1 and x2)
-    shown["_cell_x_end"], shown["_cell_y_end"] = shown[x] + dx, shown[y] + dy
-    # the heat is a fill scale and the points a colour scale: two channels, two legends,
-    # each drawn once for all panels (one shared colour channel would merge them)
-    heat = alt.Chart().transform_filter("isValid(datum.value)").mark_rect().encode(
-        x=alt.X(f"{x}:Q", title=x, scale=alt.Scale(nice=False, zero=False)),
-        x2="_cell_x_end:Q",
-        y=alt.Y(f"{y}:Q", title=y, scale=alt.Scale(nice=False, zero=False)),
-        y2="_cell_y_end:Q",
-        fill=alt.Fill("value:Q", scale=alt.Scale(scheme="redblue", reverse=True,
-                                                 domainMid=0), title="unit output"),
-        tooltip=[alt.Tooltip("neuron:N"), alt.Tooltip("value:Q", format=".3g")],
-    )
-    layers: list[alt.Chart] = [heat]
-    data = shown
-    if points is not None and label is not None and len(points):
-        pts = points[[x, y, label]].copy()
-        per_neuron = shown[["neuron", "layer", "unit"]].drop_duplicates()
-        pts = per_neuron.merge(pts, how="cross")
-        data = pd.concat([shown, pts], ignore_index=True)
-        scale = class_scale(list(classes)) if classes else alt.Scale(range=list(CLASS_COLORS))
-        layers.append(alt.Chart().transform_filter(f"isValid(datum['{label}'])").mark_circle(
-            size=10, opacity=0.8, stroke="white", strokeWidth=0.3).encode(
-            x=f"{x}:Q", y=f"{y}:Q", color=alt.Color(f"{label}:N", scale=scale, title=label)))
-    chart = alt.layer(*layers, data=data).properties(width=size, height=size)
-    return chart.facet(facet=alt.Facet("neuron:N", title=None,
-                                       sort=alt.SortField("layer")),
-                       columns=min(columns, max(1, int(shown["unit"].max())))).resolve_scale(
-        fill="shared", color="shared")
+    panels = np.unique(layer * PANEL + unit)
+    columns_: dict[str, np.ndarray] = {
+        x: gx, y: gy, "layer": layer, "unit": unit, "panel": layer * PANEL + unit,
+        "value": frame["value"].to_numpy()[keep].astype(np.float64),
+        # cell ends under names no dataset uses (moons' own features are called x1, x2)
+        "_cell_x_end": gx + dx, "_cell_y_end": gy + dy}
+    arrays = {k: pa.array(v) for k, v in columns_.items()}
+    with_points = points is not None and label is not None and len(points) > 0
+    if with_points:
+        n, m = len(points), len(panels)
+        extra = {x: np.tile(points[x].to_numpy(np.float64), m),
+                 y: np.tile(points[y].to_numpy(np.float64), m),
+                 "layer": np.repeat(panels // PANEL, n), "unit": np.repeat(panels % PANEL, n),
+                 "panel": np.repeat(panels, n)}
+        arrays = {k: pa.concat_arrays([v, pa.array(extra[k]) if k in extra
+                                       else pa.nulls(n * m, v.type)])
+                  for k, v in arrays.items()}
+        names = np.asarray(points[label].astype(str).to_numpy(), dtype=str)
+        arrays[label] = pa.concat_arrays([pa.nulls(len(gx), pa.string()),
+                                          pa.array(np.tile(names, m))])
+    spec = json.loads(_heatmap_template(
+        x, y, label if with_points else None,
+        tuple(classes) if with_points and classes else None, size,
+        min(columns, max(1, int(unit.max()) if unit.size else 1))))
+    spec["datasets"] = {"heat": pa.table(arrays)}
+    return spec
 
 
 def perceptron_chart(points: pd.DataFrame, x: str, y: str, label: str,
@@ -215,17 +293,30 @@ def perceptron_chart(points: pd.DataFrame, x: str, y: str, label: str,
                                          title="the line before and after the trick")
 
 
-def history_chart(frame: pd.DataFrame) -> alt.Chart:
+@lru_cache(maxsize=4)
+def _history_template() -> str:
+    chart = alt.Chart(alt.Data(name="history")).mark_line(point=True).encode(
+        x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+        color=alt.Color("on:N", title=None),
+        tooltip=["step:Q", alt.Tooltip("loss:Q", format=".5g"), "on:N"],
+    ).properties(height=200, autosize=FIT_WIDTH, title="loss step by step")
+    return json.dumps(chart.to_dict())
+
+
+def history_chart(frame: pd.DataFrame) -> Spec:
     """The sample's loss before each step and the training set's loss after it.
 
     Parameters
     ----------
     frame : DataFrame
         ``step``, ``loss``, ``on`` ("sample before the step", "training set after").
+
+    Returns
+    -------
+    dict
+        A Vega-Lite spec; ``datasets["history"]`` is ``frame``.
     """
-    return alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("step:Q", title="step", axis=alt.Axis(tickMinStep=1)),
-        y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
-        color=alt.Color("on:N", title=None),
-        tooltip=["step", alt.Tooltip("loss:Q", format=".5g"), "on"],
-    ).properties(height=200, autosize=FIT_WIDTH, title="loss step by step")
+    spec = json.loads(_history_template())
+    spec["datasets"] = {"history": frame}
+    return spec
