@@ -20,7 +20,7 @@ from experiments.sweeps.results import (
     top_run_ids,
 )
 from experiments.sweeps.spec import METHODS, PRUNERS
-from ui import data, sidebar
+from ui import data, keys, sidebar
 from ui import setting_widgets as widgets
 from ui import sweep_form as sf
 from ui.charts.sweep import (
@@ -38,8 +38,22 @@ ss = st.session_state
 tracking_uri = sidebar.render("sweep")
 store_error = data.store_problem(tracking_uri)
 
+# The form's values: from the URL on the first visit (a link reproduces the form),
+# afterwards what this session last had; the widgets start from them.
 if sf.SAVED_FORM not in ss:
-    ss[sf.SAVED_FORM] = sf.values_from_sweep(sf.DEFAULT_SWEEP)
+    query = st.query_params.to_dict()
+    token = query.pop(keys.JOB_PARAM, None)
+    linked, linked_workers, ss[sf.URL_ERRORS] = (
+        sf.sweep_from_query(query) if query else (sf.DEFAULT_SWEEP, 1, []))
+    ss[sf.SAVED_FORM] = {**sf.values_from_sweep(linked), sf.WORKERS: linked_workers}
+    if token is not None and sf.JOB not in ss:
+        # A reload (or the link) of a page that was watching a sweep: watch it again.
+        watched = SweepJob.find(token)
+        if watched is None:
+            ss[sf.LOST] = ("The sweep this page was watching is no longer held by the "
+                           "server (it was restarted); its record is in the results below.")
+        else:
+            ss[sf.JOB] = watched.attach(current_session_id()) if watched.running else watched
 form: dict[str, Any] = ss[sf.SAVED_FORM]
 
 #: Trials compared when "Compare top 5" is clicked.
@@ -93,6 +107,10 @@ st.caption("Pick a base run, the settings to vary and how to search them; Optuna
            "one of the shipped sweeps.")
 if sf.NOTICE in ss:
     st.error(ss.pop(sf.NOTICE), icon=":material/description:")
+for message in ss.pop(sf.URL_ERRORS, []):  # shown once, when the link is opened
+    st.warning(f"The link had a part that could not be used and was skipped: {message}")
+if sf.LOST in ss:
+    st.info(ss.pop(sf.LOST), icon=":material/history:")
 
 controls, view = st.columns([1.2, 1], gap="large")
 
@@ -231,7 +249,7 @@ with controls:
                      help="Stops unpromising trials early (their runs end KILLED, "
                           "'pruned at epoch N').")
         c1, c2, c3 = st.columns(3)
-        c1.number_input("Workers", min_value=1, max_value=16, step=1, key=sf.WORKERS,
+        c1.number_input("Workers", min_value=1, max_value=sf.MAX_WORKERS, step=1, key=sf.WORKERS,
                         value=int(value(sf.WORKERS, 1)),
                         help="1 trains the trials one after another in this server; more "
                              "start a Dask LocalCluster of that many processes for the sweep.")
@@ -259,9 +277,15 @@ with controls:
                            icon=":material/rocket_launch:", width="stretch",
                            disabled=running or sweep is None or store_error is not None)
 
-# Remember the form (a hidden widget's value too) for the next visit.
+# Remember the form (a hidden widget's value too) for the next visit, and put it in the URL.
 form.update({k: ss[k] for k in ss if isinstance(k, str) and k.startswith(("sw:", "sw_"))
              and k not in (sf.SOURCE, sf.LOAD, sf.LAUNCH, sf.STOP, sf.PAST, sf.EVALUATOR)})
+if sweep is not None:
+    query = sf.query_from_sweep(sweep, workers=int(ss[sf.WORKERS]))
+    if running:
+        query[keys.JOB_PARAM] = job.token  # a reload reattaches to the running sweep
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
 
 if launch and sweep is not None and not running and store_error is None:
     data.mlflow_client(tracking_uri)

@@ -7,9 +7,19 @@ a dataset parameter ``sw:ds.<dataset>.<name>``; a searched setting ``key`` has
 ``sw_kind:key`` (range or choice), ``sw_low:key``, ``sw_high:key``, ``sw_log:key`` and
 ``sw_choices:key``.
 
+The form also travels in the page's URL, so a link reproduces it
+(:func:`query_from_sweep` / :func:`sweep_from_query`): the base run's settings as the Train
+page's link writes them (:mod:`ui.state`, the settings table's ``format``/``parse``), the
+sweep's options that differ from :data:`DEFAULT_SWEEP` as ``sweep.<option>`` (with
+``sweep.workers``), and every searched setting as ``space.<setting>``:
+``space.training.learning_rate=log_uniform:0.001,0.3`` or
+``space.model.hidden=choice:[4];[8];[16, 16]`` (each value as the setting's row formats it).
+
 >>> from experiments.sweeps import load_sweep
 >>> sweep = load_sweep("experiments/configs/sweeps/xor_seed_replicates.toml")
 >>> sweep_from_values(values_from_sweep(sweep)) == sweep
+True
+>>> sweep_from_query(query_from_sweep(sweep, workers=2))[:2] == (sweep, 2)
 True
 """
 
@@ -24,7 +34,7 @@ from typing import Any
 
 from experiments import RunSpec, SpecError
 from experiments.settings import SETTINGS, Setting, all_keys, dataset_settings
-from experiments.sweeps import SweepSpec
+from experiments.sweeps import Dimension, SweepSpec
 from experiments.sweeps.spec import OBJECTIVES
 from ui import keys
 
@@ -42,6 +52,18 @@ JOB = "_sweep_job"
 SAVED_FORM = "_sweep_form"
 SHOWN = "_sweep_shown"
 NOTICE = "_sweep_notice"
+URL_ERRORS = "_sweep_url_errors"
+LOST = "_sweep_lost"
+# --- the URL ---------------------------------------------------------------------------
+#: URL keys of the sweep's options (``sweep.trials=24``) and searched settings
+#: (``space.training.learning_rate=log_uniform:0.0001,1``); the job token is
+#: :data:`ui.keys.JOB_PARAM`, as on the Train page; other keys are the base run's.
+OPTION_PARAM, SPACE_PARAM = "sweep.", "space."
+#: The sweep's options a link carries (``workers`` is the launch's, not the spec's).
+URL_OPTIONS = ("method", "trials", "replicates", "objective", "direction", "pruner", "seed",
+               "name", "workers")
+#: Most workers the form offers.
+MAX_WORKERS = 16
 
 #: The shipped sweeps the form can start from.
 CONFIGS = Path(__file__).resolve().parents[1] / "experiments" / "configs" / "sweeps"
@@ -327,3 +349,183 @@ def objectives(task: str | None) -> list[str]:
 def direction_of(objective: str) -> str:
     """Minimize losses and errors, maximize accuracies."""
     return "maximize" if objective.endswith("accuracy") else "minimize"
+
+
+# --------------------------------------------------------------------------- the URL
+def dimension_text(dataset: str, dim: Dimension) -> str:
+    """A searched setting as a URL value: ``log_uniform:0.001,0.3``, ``uniform:0,1,0.1``
+    (with its step), ``choice:[4];[8]``; values as the setting's row formats them."""
+    row = _row(dataset, dim.key)
+    if dim.kind == "choice":
+        return "choice:" + ";".join(row.format(v) for v in dim.values)
+    ends = [int(v) if dim.integer else float(v) for v in (dim.low, dim.high)]
+    if dim.step is not None:
+        ends.append(int(dim.step) if dim.integer else float(dim.step))
+    return f"{dim.kind}:" + ",".join(row.format(v) for v in ends)
+
+
+def dimension_from_text(dataset: str, key: str, text: str) -> dict[str, Any]:
+    """The ``[sweep.space]`` entry (TOML-shaped) a URL value describes.
+
+    Raises
+    ------
+    SpecError
+        The text is not ``KIND:VALUES`` or a value is not one of the setting's
+        (the message names ``space.<key>``).
+    """
+    kind, sep, rest = str(text).partition(":")
+    kind = kind.strip()
+    if not sep or kind not in ("choice", "uniform", "log_uniform"):
+        raise SpecError(f"space.{key} = {text!r}: write choice:A;B, uniform:LOW,HIGH or "
+                        "log_uniform:LOW,HIGH")
+    if key not in SETTINGS and key not in all_keys(dataset):
+        raise SpecError(f"space.{key}: not a setting of a run on {dataset}")
+    try:
+        if kind == "choice":
+            return {"choice": _choice_values(dataset, key, rest)}
+        row = _row(dataset, key)
+        parts = [p.strip() for p in rest.split(",")]
+        if len(parts) not in (2, 3) or row.kind not in ("int", "float"):
+            raise SpecError(f"{kind} takes LOW,HIGH (and a step) of a number setting")
+        numbers = [row.parse(p) for p in parts]
+    except SpecError as e:
+        raise SpecError(f"space.{key} = {text!r}: {e}") from None
+    if any(n is None for n in numbers):
+        raise SpecError(f"space.{key} = {text!r}: {kind} takes numbers")
+    table: dict[str, Any] = {kind: numbers[:2]}
+    if len(numbers) == 3:
+        table["step"] = numbers[2]
+    return table
+
+
+def _options(sweep: SweepSpec) -> dict[str, Any]:
+    return {"method": sweep.method, "trials": sweep.trials, "replicates": sweep.replicates,
+            "objective": sweep.objective, "direction": sweep.direction,
+            "pruner": sweep.pruner, "seed": sweep.seed, "name": sweep.name or "sweep"}
+
+
+def query_from_sweep(sweep: SweepSpec, workers: int = 1) -> dict[str, str]:
+    """The URL query string of the Sweep page's form.
+
+    Parameters
+    ----------
+    sweep : SweepSpec
+        The sweep the form describes.
+    workers : int
+        The form's workers.
+
+    Returns
+    -------
+    dict of str to str
+        The base run as :func:`ui.state.query_from_spec` writes it (a Train link of
+        that run), ``sweep.<option>`` for every option (and ``sweep.workers``) that
+        differs from :data:`DEFAULT_SWEEP`, and ``space.<setting>`` for every searched
+        setting, in the space's order (:func:`dimension_text`).
+    """
+    from ui import state
+
+    query = state.query_from_spec(sweep.base)
+    default = {**_options(DEFAULT_SWEEP), "workers": 1}
+    for name, value in {**_options(sweep), "workers": int(workers)}.items():
+        if value != default[name]:
+            query[OPTION_PARAM + name] = str(value)
+    for dim in sweep.space:
+        query[SPACE_PARAM + dim.key] = dimension_text(sweep.base.dataset.name, dim)
+    return query
+
+
+def _option(name: str, text: str) -> Any:
+    if name in ("trials", "replicates", "seed", "workers"):
+        try:
+            number = int(str(text).strip())
+        except ValueError:
+            raise SpecError(f"sweep.{name} = {text!r}: must be a whole number") from None
+        if name == "workers" and not 1 <= number <= MAX_WORKERS:
+            raise SpecError(f"sweep.workers = {text!r}: must be a whole number in "
+                            f"[1, {MAX_WORKERS}]")
+        return number
+    return str(text).strip()
+
+
+def sweep_from_query(query: Mapping[str, str]) -> tuple[SweepSpec, int, list[str]]:
+    """The sweep and workers a URL describes, and a message per part that could not be used.
+
+    The base run is read as the Train page reads its link
+    (:func:`ui.state.spec_from_query`; :data:`DEFAULT_SWEEP`'s when the link names no
+    base setting). The options and searched settings are applied together; if that
+    fails, each searched setting is tried alone and each option on top of those that
+    work, and the ones that fail are skipped and reported, so an old or edited link
+    never breaks the page.
+
+    Parameters
+    ----------
+    query : mapping of str to str
+        ``st.query_params`` (the job token, if any, is ignored).
+
+    Returns
+    -------
+    (SweepSpec, int, list of str)
+        The sweep, the workers and the messages.
+    """
+    from ui import state
+
+    errors: list[str] = []
+    base_query = {k: v for k, v in query.items() if k != keys.JOB_PARAM
+                  and not k.startswith((OPTION_PARAM, SPACE_PARAM))}
+    base = DEFAULT_SWEEP.base
+    if base_query:
+        base, base_errors = state.spec_from_query(base_query)
+        errors.extend(base_errors)
+    dataset = base.dataset.name
+    options: dict[str, Any] = {}
+    workers = 1
+    space: dict[str, dict[str, Any]] = {}
+    for key, text in query.items():
+        try:
+            if key.startswith(OPTION_PARAM):
+                name = key[len(OPTION_PARAM):]
+                if name not in URL_OPTIONS:
+                    raise SpecError(f"{key}: not a sweep option; the options are "
+                                    + ", ".join(OPTION_PARAM + o for o in URL_OPTIONS))
+                if name == "workers":
+                    workers = _option(name, text)
+                else:
+                    options[name] = _option(name, text)
+            elif key.startswith(SPACE_PARAM):
+                space[key[len(SPACE_PARAM):]] = dimension_from_text(
+                    dataset, key[len(SPACE_PARAM):], text)
+        except SpecError as e:
+            errors.append(str(e))
+    tables = {k: v for k, v in base.to_dict().items() if k in ("dataset", "model", "training")}
+    defaults = _options(DEFAULT_SWEEP)
+
+    def build(opts: Mapping[str, Any], dims: Mapping[str, Any]) -> SweepSpec:
+        sweep = {k: v for k, v in {**defaults, **opts}.items() if k != "name"}
+        spec = SweepSpec.from_dict({**tables, "name": {**defaults, **opts}["name"],
+                                    "sweep": {**sweep, "space": dict(dims)}})
+        return replace(spec, base=base) if base.name else spec
+
+    try:
+        return build(options, space or _toml_space(DEFAULT_SWEEP)), workers, errors
+    except SpecError:
+        pass
+    kept: dict[str, dict[str, Any]] = {}
+    for key, dim in space.items():
+        try:
+            build({}, {**kept, key: dim})
+            kept[key] = dim
+        except SpecError as e:
+            errors.append(str(e))
+    kept = kept or _toml_space(DEFAULT_SWEEP)
+    chosen: dict[str, Any] = {}
+    for name, value in options.items():
+        try:
+            build({**chosen, name: value}, kept)
+            chosen[name] = value
+        except SpecError as e:
+            errors.append(str(e))
+    return build(chosen, kept), workers, errors
+
+
+def _toml_space(sweep: SweepSpec) -> dict[str, dict[str, Any]]:
+    return {d.key: d.to_toml() for d in sweep.space}

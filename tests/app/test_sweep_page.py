@@ -1,20 +1,26 @@
 """Sweep page flows (Streamlit AppTest, in process, a SQLite store per test): a small
 sweep launched and watched to its results, the Stop path, the watchdog that stops a sweep
-whose tab closed, a past sweep picked from the list, a shipped sweep loaded into the form,
-and sweeps folded on Home and Compare."""
+whose tab closed, the form in the URL (a link opens it, a change rewrites it, a reload
+reattaches to the running sweep), a past sweep picked from the list, a shipped sweep
+loaded into the form, and sweeps folded on Home and Compare."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+from streamlit.testing.v1 import AppTest
+
 from experiments import RunSpec, train
-from experiments.sweeps import SweepSpec, run_sweep
+from experiments.sweeps import SweepSpec, load_sweep, run_sweep
 from experiments.tracking import mlflow_client
 from ui import compare_state as cs
-from ui import sidebar
+from ui import keys, sidebar
 from ui import sweep_form as sf
 from ui.jobs import TAB_CLOSED
 from ui.sweep_job import SweepJob
+
+from .conftest import DASHBOARD
 
 SWEEP = sidebar.SWEEP
 
@@ -185,12 +191,137 @@ def test_a_sweep_whose_session_comes_back_in_time_goes_on(store):
     assert job.check_session(3001.0, False) and job.stop_reason == TAB_CLOSED
 
 
-def test_the_page_launches_a_sweep_watched_by_its_session(app, store):
-    at = _small(_open(app), trials=1, epochs=5)
+@pytest.mark.parametrize("path", sf.shipped_sweeps(), ids=lambda p: p.stem)
+def test_every_shipped_sweep_round_trips_through_the_link_and_the_form(path):
+    sweep = load_sweep(path)
+    assert sf.sweep_from_query(sf.query_from_sweep(sweep, workers=3)) == (sweep, 3, [])
+    from_form = sf.sweep_from_values(sf.values_from_sweep(sweep))
+    assert sf.query_from_sweep(from_form) == sf.query_from_sweep(sweep)
+
+
+def test_the_link_writes_each_searched_setting_as_its_row_formats_it():
+    sweep = SweepSpec.from_dict({
+        "name": "formatted", "dataset": {"name": "moons"}, "model": {"hidden": [8]},
+        "training": {"optimizer": "sgd", "momentum": 0.9},
+        "sweep": {"method": "random", "trials": 4, "space": {
+            "training.learning_rate": {"log_uniform": [0.0001, 1.0]},
+            "training.epochs": {"uniform": [50, 200], "step": 50},
+            "model.hidden": {"choice": [[4], [16, 16]]},
+            "training.nesterov": {"choice": [True, False]}}}})
+    query = sf.query_from_sweep(sweep)
+    assert {k: v for k, v in query.items() if k.startswith(sf.SPACE_PARAM)} == {
+        "space.training.learning_rate": "log_uniform:0.0001,1.0",
+        "space.training.epochs": "uniform:50,200,50",
+        "space.model.hidden": "choice:[4];[16, 16]",
+        "space.training.nesterov": "choice:true;false"}
+    assert sf.sweep_from_query(query) == (sweep, 1, [])
+
+
+#: A link to a sweep on xor, every part of the form away from its start.
+LINK = {"dataset.name": "xor", "dataset.n_samples": "120", "model.activation": "tanh",
+        "training.optimizer": "adam", "training.learning_rate": "0.02", "training.epochs": "30",
+        "sweep.method": "random", "sweep.trials": "5", "sweep.replicates": "2",
+        "sweep.objective": "val_accuracy", "sweep.direction": "maximize",
+        "sweep.pruner": "median", "sweep.seed": "7", "sweep.name": "linked",
+        "sweep.workers": "2",
+        "space.training.learning_rate": "log_uniform:0.005,0.5",
+        "space.model.hidden": "choice:[2];[6, 6]",
+        "space.training.l2": "uniform:0.0,0.01"}
+
+
+def _form_shows_the_link(at) -> None:
+    assert at.selectbox(key=sf.DATASET).value == "xor"
+    assert at.session_state[sf.dataset_key("xor", "n_samples")] == 120
+    assert at.number_input(key=sf.PREFIX + "training.epochs").value == 30
+    assert at.selectbox(key=sf.METHOD).value == "random"
+    assert at.number_input(key=sf.TRIALS).value == 5
+    assert at.number_input(key=sf.REPLICATES).value == 2
+    assert at.selectbox(key=sf.OBJECTIVE).value == "val_accuracy"
+    assert at.selectbox(key=sf.DIRECTION).value == "maximize"
+    assert at.selectbox(key=sf.PRUNER).value == "median"
+    assert at.number_input(key=sf.SEED).value == 7
+    assert at.text_input(key=sf.NAME).value == "linked"
+    assert at.number_input(key=sf.WORKERS).value == 2
+    assert at.multiselect(key=sf.VARY).value == ["training.learning_rate", "model.hidden",
+                                                 "training.l2"]
+    lr = "training.learning_rate"
+    assert (at.number_input(key=sf.low_key(lr)).value,
+            at.number_input(key=sf.high_key(lr)).value) == (0.005, 0.5)
+    assert at.toggle(key=sf.log_key(lr)).value is True
+    assert at.text_input(key=sf.choices_key("model.hidden")).value == "[2]; [6, 6]"
+    assert (at.number_input(key=sf.low_key("training.l2")).value,
+            at.number_input(key=sf.high_key("training.l2")).value) == (0.0, 0.01)
+    assert at.toggle(key=sf.log_key("training.l2")).value is False
+
+
+def test_a_link_opens_the_sweep_form_it_describes(app):
+    at = _open(app, LINK)
+    assert not at.warning, [w.value for w in at.warning]
+    _form_shows_the_link(at)
+    assert any("**linked**: random · 5 trials × 2 seeds · maximize val_accuracy · pruner "
+               "median" in c.value for c in at.caption)
+    assert at.query_params == LINK  # the page writes back the link it was opened with
+
+
+def test_changing_the_form_rewrites_the_link_and_the_link_opens_it_again(app, store):
+    at = _open(app)
+    at.selectbox(key=sf.DATASET).set_value("xor").run()
+    at.session_state[sf.dataset_key("xor", "n_samples")] = 120
+    at.number_input(key=sf.PREFIX + "training.epochs").set_value(30)
+    at.selectbox(key=sf.METHOD).set_value("random")
+    at.number_input(key=sf.TRIALS).set_value(5)
+    at.number_input(key=sf.REPLICATES).set_value(2)
+    at.selectbox(key=sf.OBJECTIVE).set_value("val_accuracy").run()
+    assert at.selectbox(key=sf.DIRECTION).value == "maximize"  # follows the objective
+    at.selectbox(key=sf.PRUNER).set_value("median")
+    at.number_input(key=sf.SEED).set_value(7)
+    at.text_input(key=sf.NAME).set_value("linked")
+    at.number_input(key=sf.WORKERS).set_value(2)
+    at.multiselect(key=sf.VARY).set_value(["training.learning_rate", "model.hidden",
+                                           "training.l2"]).run()
+    lr = "training.learning_rate"
+    at.number_input(key=sf.low_key(lr)).set_value(0.005)
+    at.number_input(key=sf.high_key(lr)).set_value(0.5)
+    at.text_input(key=sf.choices_key("model.hidden")).set_value("[2]; [6, 6]")
+    at.number_input(key=sf.low_key("training.l2")).set_value(0.0)
+    at.number_input(key=sf.high_key("training.l2")).set_value(0.01).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.query_params == LINK
+    # The link in another browser session opens the same form.
+    other = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    _form_shows_the_link(_open(other, dict(at.query_params)))
+
+
+def test_a_bad_part_of_a_link_is_skipped_and_said(app):
+    at = _open(app, {"dataset.name": "xor", "sweep.trials": "many",
+                     "space.training.learning_rate": "log_uniform:0,1",
+                     "space.model.hidden": "choice:[3];[5]"})
+    warnings = [w.value for w in at.warning]
+    assert any("sweep.trials = 'many'" in w for w in warnings), warnings
+    assert any("space.training.learning_rate" in w for w in warnings), warnings
+    assert at.selectbox(key=sf.DATASET).value == "xor"
+    assert at.multiselect(key=sf.VARY).value == ["model.hidden"]
+    assert at.number_input(key=sf.TRIALS).value == sf.DEFAULT_SWEEP.trials
+
+
+def test_a_reload_reattaches_to_the_running_sweep(app, store):
+    at = _small(_open(app), trials=3, epochs=5000)
     at.button(key=sf.LAUNCH).click().run()
-    job = _finish(at)
-    assert job.session_id  # the AppTest session's id: the watchdog's subject
-    assert job.result is not None and job.result.status == "FINISHED"
+    job = at.session_state[sf.JOB]
+    assert job.session_id  # AppTest's (every AppTest session has the same id)
+    watched_by = job.session_id
+    job.session_id = "the closed tab"
+    link = dict(at.query_params)
+    assert link[keys.JOB_PARAM] == job.token and link["sweep.trials"] == "3"
+    reloaded = _open(AppTest.from_file(DASHBOARD, default_timeout=60).run(), link)
+    assert reloaded.session_state[sf.JOB] is job and job.running
+    assert job.session_id == watched_by  # the watchdog follows the reloaded page
+    assert any(s.value.startswith("Sweep moons_quick running") for s in reloaded.subheader)
+    reloaded.button(key=sf.STOP).click().run()
+    assert job.wait(120) and job.result.status == "KILLED"
+    reloaded.run()
+    assert keys.JOB_PARAM not in reloaded.query_params  # an ended sweep is not watched
 
 
 def test_a_past_sweep_is_picked_from_the_list(app, store):
