@@ -11,8 +11,10 @@ per-repetition ratios. The issue's targets are printed beside them, met or not::
     python benchmarks/bench_sweeps.py --quick      # a smoke run of every figure (minutes)
 
 1. Cost of one tracked run on a server: HTTP requests counted in the server's access log
-   (API calls and file uploads), and the seconds tracking adds to a run (tracked minus
-   untracked) on SQLite and on the server.
+   (API calls and file uploads) with the artifacts sent through the server
+   (``--serve-artifacts``, MLflow's default) and written by the client to shared storage
+   (``--no-serve-artifacts``, a second server on the same PostgreSQL database), and the
+   seconds tracking adds to a run (tracked minus untracked) on SQLite and on the server.
 2. ``--trials`` moons trials (``--epochs`` epochs, random search, no pruning, the same
    settings in every configuration of a repetition): serial against 2 workers on the warm
    cluster, with SQLite and with the PostgreSQL-backed server; a LocalCluster started for
@@ -53,7 +55,16 @@ TARGETS = {
     "2 workers / serial, trials of >= 1 s": 0.8,
     "sweep bookkeeping per trial, SQLite (s)": 0.15,
     "sweep bookkeeping per trial, PostgreSQL server (s)": 0.15,
-    "HTTP requests per tracked run": 15,
+    "HTTP requests per tracked run, artifacts through the server": 15,
+    "HTTP requests per tracked run, artifacts on shared storage": 15,
+}
+#: The request figures of one server set-up: (total, API calls, file uploads).
+REQUESTS = {
+    "through the server": ("HTTP requests per tracked run, artifacts through the server",
+                           "  of which API calls", "  of which file uploads"),
+    "on shared storage": ("HTTP requests per tracked run, artifacts on shared storage",
+                          "  of which API calls, shared storage",
+                          "  of which file uploads, shared storage"),
 }
 MOONS_SPACE = {"training.learning_rate": {"log_uniform": [0.003, 0.1]},
                "model.hidden": {"choice": [[8], [16], [16, 16]]}}
@@ -172,25 +183,30 @@ def _value(dim: Any, cell: Any) -> Any:
     return cell
 
 
-def _run_cost(figures: Figures, uri: str, label: str, server: Any, repeats: int) -> None:
-    """Tracked minus untracked seconds of one light run; requests counted on a server."""
+def _run_cost(figures: Figures, uri: str, label: str, server: Any, repeats: int,
+              artifacts: str = "through the server") -> None:
+    """Tracked minus untracked seconds of one light run; requests counted on a server
+    whose artifacts go ``artifacts`` (a key of :data:`REQUESTS`)."""
     from experiments import RunSpec, train
 
     spec = RunSpec.from_dict(_moons_base(epochs=30))
     dataset = spec.dataset.load()
-    train(spec, tracking_uri=uri, experiment="bench-run-cost", dataset=dataset)  # warm
+    # An experiment keeps the artifact location of the server that created it.
+    experiment = f"bench-run-cost-{artifacts.replace(' ', '-')}"
+    train(spec, tracking_uri=uri, experiment=experiment, dataset=dataset)  # warm
     for _ in range(repeats):
         untracked = _timed(lambda: train(spec, dataset=dataset, track=False))[0]
         before = len(server.requests()) if server else 0
-        tracked = _timed(lambda: train(spec, tracking_uri=uri, experiment="bench-run-cost",
+        tracked = _timed(lambda: train(spec, tracking_uri=uri, experiment=experiment,
                                        dataset=dataset))[0]
         figures.add(f"tracking seconds per run, {label} (s)", tracked - untracked)
         if server is not None:
             requests = server.requests_since(before)
             uploads = sum(1 for method, _, _ in requests if method == "PUT")
-            figures.add("HTTP requests per tracked run", len(requests))
-            figures.add("  of which API calls", len(requests) - uploads)
-            figures.add("  of which file uploads", uploads)
+            total, api, files = REQUESTS[artifacts]
+            figures.add(total, len(requests))
+            figures.add(api, len(requests) - uploads)
+            figures.add(files, uploads)
 
 
 def _tpe_vs_random(figures: Figures, trials: int, seeds: int, epochs: int) -> None:
@@ -247,6 +263,8 @@ def main() -> int:
             _run_cost(figures, sqlite, "SQLite", None, 3)
             if pg:
                 _run_cost(figures, pg.url, "PostgreSQL server", pg, 3)
+                _run_cost(figures, pg.direct.url, "PostgreSQL server, shared storage",
+                          pg.direct, 3, artifacts="on shared storage")
             # One warm-up sweep per cluster path: imports and connections on the workers.
             run_sweep(_sweep(light, MOONS_SPACE, trials=2, seed=99), tracking_uri=sqlite,
                       scheduler=cluster.address, experiment="bench-warmup")
@@ -282,6 +300,10 @@ class _MaybePostgres:
             self.work / "pg-server", cluster.uri, workers=2, timeout=self.timeout))
         print(f"postgres      cluster and mlflow server (first start, migrations) up in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
+        # The same database behind a server that leaves the artifacts to the clients.
+        server.direct = self.stack.enter_context(self.serve(
+            self.work / "pg-server-direct", cluster.uri, workers=1, timeout=self.timeout,
+            serve_artifacts=False))
         return server
 
     def __exit__(self, *exc: object) -> None:
@@ -335,7 +357,8 @@ FIGURES = [
     ("Cost of one tracked run (moons, 30 epochs, with its model)", [
         "tracking seconds per run, SQLite (s)",
         "tracking seconds per run, PostgreSQL server (s)",
-        "HTTP requests per tracked run", "  of which API calls", "  of which file uploads"]),
+        "tracking seconds per run, PostgreSQL server, shared storage (s)",
+        *REQUESTS["through the server"], *REQUESTS["on shared storage"]]),
     ("Sweeps of moons trials, 2 workers against serial (same settings)", [
         "serial sweep, SQLite (s)",
         "2 workers / serial, warm cluster, SQLite",

@@ -100,6 +100,24 @@ def mlflow_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="session")
+def mlflow_server_direct_artifacts(tmp_path_factory: pytest.TempPathFactory
+                                   ) -> Iterator[MlflowServer]:
+    """A real ``mlflow server`` whose clients write artifacts to storage themselves
+    (``--no-serve-artifacts``; a folder here, an object store or shared folder for a team).
+    Skips when it cannot start, except under ``CI=true``.
+    """
+    work = tmp_path_factory.mktemp("mlflow-server-direct")
+    try:
+        with serve_mlflow(work, f"sqlite:///{work / 'mlflow.db'}", timeout=90,
+                          serve_artifacts=False) as server:
+            yield server
+    except RuntimeError as e:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="session")
 def mlflow_server(mlflow_server_process: MlflowServer) -> str:
     """The URL of :func:`mlflow_server_process`."""
     return mlflow_server_process.url

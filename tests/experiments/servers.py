@@ -106,8 +106,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float) -> bool:
 
 @contextmanager
 def serve_mlflow(work: Path, backend_store_uri: str, *, workers: int = 1,
-                 timeout: float = 90.0) -> Iterator[MlflowServer]:
-    """``mlflow server`` on a free 127.0.0.1 port, serving artifacts from ``work``.
+                 timeout: float = 90.0, serve_artifacts: bool = True
+                 ) -> Iterator[MlflowServer]:
+    """``mlflow server`` on a free 127.0.0.1 port, with its artifacts in ``work/artifacts``.
 
     Parameters
     ----------
@@ -120,6 +121,11 @@ def serve_mlflow(work: Path, backend_store_uri: str, *, workers: int = 1,
     timeout : float
         Seconds to wait for ``/health`` (a first start on an empty PostgreSQL database
         migrates it: allow :data:`FIRST_START_TIMEOUT`).
+    serve_artifacts : bool
+        True: clients send artifacts through the server (``--serve-artifacts``, one HTTP
+        upload per file). False: the server only tells clients where the artifacts go
+        (``--no-serve-artifacts --default-artifact-root``) and they write them there
+        themselves, as on a team's shared storage (an object store or a shared folder).
 
     Raises
     ------
@@ -135,7 +141,9 @@ def serve_mlflow(work: Path, backend_store_uri: str, *, workers: int = 1,
     log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_store_uri,
-         "--artifacts-destination", str(work / "artifacts"), "--serve-artifacts",
+         *(["--artifacts-destination", str(work / "artifacts"), "--serve-artifacts"]
+           if serve_artifacts else
+           ["--default-artifact-root", str(work / "artifacts"), "--no-serve-artifacts"]),
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )

@@ -28,7 +28,7 @@ def test_bench_sweeps_quick_reports_every_figure(tmp_path) -> None:
     require_postgres()
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from bench_sweeps import FIGURES
+        from bench_sweeps import FIGURES, REQUESTS
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
     out = tmp_path / "figures.json"
@@ -48,5 +48,6 @@ def test_bench_sweeps_quick_reports_every_figure(tmp_path) -> None:
                 name.strip())), "")
             assert line and "not measured" not in line, name   # printed, with its value
     assert "DaskStorage is experimental" not in proc.stderr
-    assert samples["HTTP requests per tracked run"][0] == (
-        samples["  of which API calls"][0] + samples["  of which file uploads"][0])
+    for total, api, uploads in REQUESTS.values():
+        assert samples[total][0] == samples[api][0] + samples[uploads][0]
+    assert not any(samples[REQUESTS["on shared storage"][2]])   # the clients wrote the files

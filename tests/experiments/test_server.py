@@ -13,17 +13,21 @@ import pandas as pd
 import pytest
 
 from experiments import RunSpec, queries, train
+from experiments.prediction import predict_frame
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 
-#: HTTP requests one tracked run with its model may cost the server. The issue asked for
-#: 15; MLflow's artifact proxy takes one PUT per file and a run logs 17 files today (6 run
-#: artifacts, 11 in the model once its code is one archive), on top of 8 API calls that
-#: each do something no other call does. Fewer would mean logging less (see the report of
-#: benchmarks/bench_sweeps.py for the list).
-MAX_REQUESTS_PER_RUN = 25
+#: HTTP requests one tracked run with its model may cost the server. The issue asks for at
+#: most 15. A server that proxies artifacts (``mlflow server``'s default) takes one PUT
+#: per file, and a run logs 17 files (6 run artifacts, 11 in the model once its code is
+#: one archive) on top of 8 API calls that each do something no other call does: 25.
+#: A team server whose clients write artifacts to shared storage themselves
+#: (``--no-serve-artifacts``, the set-up the README recommends for sweeps) gets the 8 API
+#: calls only. See the report of benchmarks/bench_sweeps.py for the list.
+MAX_REQUESTS_PER_RUN = 15
+MAX_REQUESTS_PER_RUN_PROXIED = 25
 #: API calls (not file uploads): create, params, dataset inputs, logged model, its link to
 #: the run, its finalisation, the last batch (metrics and tags), the status.
 MAX_API_CALLS_PER_RUN = 8
@@ -122,7 +126,31 @@ def test_one_tracked_run_costs_the_server_few_requests(mlflow_server_process, ma
     assert tails == sorted(run_files + model_files)
     assert "code/project.zip" in model_files and not any(
         f.startswith("code/") and f.endswith(".py") for f in model_files)
+    assert len(requests) <= MAX_REQUESTS_PER_RUN_PROXIED, requests
+
+
+def test_with_artifacts_on_shared_storage_a_run_costs_at_most_15_requests(
+        mlflow_server_direct_artifacts, make_spec, tmp_path, monkeypatch) -> None:
+    """The team set-up: the server keeps the records, the clients write the files. The
+    run's artifacts and its model are complete and the model loads back."""
+    server = mlflow_server_direct_artifacts
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+    spec = make_spec("moons", epochs=30)
+    train(spec, tracking_uri=server.url, experiment="server-cost-direct")
+    before = len(server.requests_since(0))
+    result = train(spec, tracking_uri=server.url, experiment="server-cost-direct")
+    requests = server.requests_since(before)
+
+    assert all(status < 400 for _, _, status in requests), requests
+    assert not [r for r in requests if r[0] in ("PUT", "GET")], requests
     assert len(requests) <= MAX_REQUESTS_PER_RUN, requests
+    run_files = _files(lambda path: mlflow.MlflowClient(server.url).list_artifacts(
+        result.run_id, path))
+    assert sorted(run_files) == sorted(result.artifacts[:-1])     # all but "model"
+    model = mlflow.pyfunc.load_model(result.model_uri)
+    frame = result.dataset.raw_val.head(5)
+    expected = predict_frame(result.model, result.dataset.preprocessor, frame)
+    pd.testing.assert_frame_equal(model.predict(frame), expected)
 
 
 def _files(list_artifacts, path: str | None = None) -> list[str]:
