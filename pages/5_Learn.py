@@ -197,18 +197,23 @@ tr = ls.trace(lesson, X, y)
 n_params = lesson.model.n_params
 auto = n_params <= ls.AUTO_CHECK_PARAMS
 check = None
-if auto or st.toggle(f"Check all {n_params:,} gradients with finite differences", key=lk.CHECK,
-                     help="Two loss evaluations per parameter: a second or so for a few "
-                          "thousand parameters."):
+wanted = auto or st.toggle(
+    f"Check all {n_params:,} gradients with finite differences", key=lk.CHECK,
+    help="Two loss evaluations per parameter (a quarter of a second or more for a few "
+         "thousand): done when the Backward pass tab, which shows them, is open.")
+if wanted:
     key = hashlib.sha256(lesson.model.parameters.tobytes() + np.ascontiguousarray(
         X).tobytes() + np.asarray(y, dtype=float).tobytes()).hexdigest()
     cache = ss.setdefault(lk.CHECKS, {})
-    if key not in cache:
+    # a big network's check waits for the tab that shows it: a step on another tab
+    # stays fast; a small network's is a few milliseconds and always shown
+    if key not in cache and (auto or ss.get(lk.VIEW, views.VIEWS[0]) == views.BACKWARD):
         cache.clear()
         with np.errstate(over="ignore", invalid="ignore"):
             cache[key] = ls.finite_differences(lesson, X, y)
-    check = ls.gradient_check(tr, cache[key])
-views.check_summary(check, n_params)
+    if key in cache:
+        check = ls.gradient_check(tr, cache[key])
+views.check_summary(check, n_params, waiting=wanted)
 
 features = list(ds.feature_names)
 title = f"{lesson.source}, {ds.name}, row(s) {labels}"

@@ -22,6 +22,8 @@ from ui.charts import learn as charts
 #: The page's tabs, in order; only the open one's view is built on a rerun.
 VIEWS = ("Forward pass", "Backward pass", "Step", "Network", "Neurons",
          "The course's mistakes", "Export")
+#: The tab with the gradient check's tables.
+BACKWARD = VIEWS[1]
 
 
 def _labels(rows: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -73,11 +75,26 @@ def forward_view(tr: nncore.BackpropTrace, rows: tuple[int, ...], feature_names:
             index=[f"sample {r}" for r in rows] if rows else ["typed"]), width="stretch")
 
 
-def check_summary(check: ls.GradientCheck | None, n_params: int) -> None:
-    """The largest relative error over the network, coloured, in one line."""
+def check_summary(check: ls.GradientCheck | None, n_params: int, waiting: bool = False
+                  ) -> None:
+    """The largest relative error over the network, coloured, in one line.
+
+    Parameters
+    ----------
+    check : GradientCheck or None
+        None: not run for these weights and this batch.
+    n_params : int
+    waiting : bool
+        The check is switched on but runs when the Backward pass tab is open.
+    """
     if check is None:
-        st.info(f"Finite-difference check not run for these {n_params:,} parameters "
-                "(two loss evaluations each); switch it on above.", icon=":material/rule:")
+        if waiting:
+            st.info(f"The finite-difference check of these {n_params:,} parameters runs "
+                    f"when the **{BACKWARD}** tab is open.", icon=":material/rule:")
+        else:
+            st.info(f"Finite-difference check not run for these {n_params:,} parameters "
+                    "(two loss evaluations each); switch it on above.",
+                    icon=":material/rule:")
         return
     worst, raw_worst = check.worst, check.raw_worst
     floor = ("" if raw_worst == worst else

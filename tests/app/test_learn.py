@@ -273,13 +273,21 @@ def test_a_big_network_checks_gradients_on_request(app):
     assert any("not run for these" in i.value for i in at.info)
     at.toggle(key=lk.CHECK).set_value(True)
     _run(at)
-    assert any(s.value.startswith("Gradient check") for s in at.success)
+    # on another tab the check waits for the Backward pass tab, which shows it
+    assert not any(s.value.startswith("Gradient check") for s in at.success)
+    assert any("runs when the **Backward pass** tab is open" in i.value for i in at.info)
     _view(at, "Backward pass")
+    assert any(s.value.startswith("Gradient check") for s in at.success)
     checks = [df.value for df in at.dataframe if "relative error" in df.value.columns]
     assert [len(df) for df in checks] == [65, 200, 200, 192]   # output layer first
     hidden = checks[1]["relative error"].to_numpy()            # the worst 200 of 4,160
     assert (np.diff(hidden) <= 0).all()
     assert any("largest relative errors of 4,160 entries" in c.value for c in at.caption)
+    _view(at, "Forward pass")                      # computed for these weights: kept
+    assert any(s.value.startswith("Gradient check") for s in at.success)
+    at.button(key=lk.STEP).click()                 # new weights: waits for the tab again
+    _run(at)
+    assert any("runs when the **Backward pass** tab is open" in i.value for i in at.info)
 
 
 # --------------------------------------------------------------------------- 4. steps
