@@ -199,8 +199,8 @@ auto = n_params <= ls.AUTO_CHECK_PARAMS
 check = None
 wanted = auto or st.toggle(
     f"Check all {n_params:,} gradients with finite differences", key=lk.CHECK,
-    help="Two loss evaluations per parameter (a quarter of a second or more for a few "
-         "thousand): done when the Backward pass tab, which shows them, is open.")
+    help="Two loss evaluations per parameter, made when the Backward pass tab, which "
+         "shows them, is open.")
 if wanted:
     key = hashlib.sha256(lesson.model.parameters.tobytes() + np.ascontiguousarray(
         X).tobytes() + np.asarray(y, dtype=float).tobytes()).hexdigest()

@@ -267,6 +267,32 @@ def test_batched_differences_equal_one_at_a_time(depth, output, loss, l2):
     assert nncore.check_gradients(model, X, y, loss=loss, l2=l2, batched=True) < 1e-5
 
 
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "cross_entropy", "mse"])
+def test_stacked_loss_values_are_each_outputs_loss(loss):
+    rng = np.random.default_rng(3)
+    loss_fn = nncore.losses.get_loss(loss)
+    outputs = rng.uniform(1e-20, 1.0, size=(50, 4, 3))
+    outputs[0, 0, 0], outputs[1, 1, 1] = 0.0, 1.0             # clipped like value clips
+    Y = rng.uniform(size=(4, 3))
+    expected = [loss_fn.value(o, Y) for o in outputs]
+    np.testing.assert_allclose(nncore.gradcheck.stacked_loss_values(loss_fn, outputs, Y),
+                               expected, rtol=1e-12)
+
+
+def test_stacked_loss_values_of_another_loss_go_one_at_a_time():
+    class Absolute(nncore.losses.MeanSquaredError):
+        name = "absolute"
+
+        def value(self, A, Y):
+            return float(np.abs(A - Y).mean())
+
+    outputs = np.random.default_rng(4).normal(size=(5, 2, 1))
+    Y = np.zeros((2, 1))
+    np.testing.assert_allclose(
+        nncore.gradcheck.stacked_loss_values(Absolute(), outputs, Y),
+        np.abs(outputs).mean(axis=(1, 2)))
+
+
 def test_batched_differences_catch_a_wrong_gradient():
     model, X, y = case(1, "sigmoid", "sigmoid", "mse")
     trace = nncore.backprop_trace(model, X, y, loss="mse")
