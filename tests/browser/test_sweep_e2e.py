@@ -4,13 +4,17 @@ Serves the app on an empty store, opens the Sweep page, makes the default sweep 
 (3 trials of 20 epochs on moons, one worker), launches it, waits for the live view to
 end and the results to draw (objective per trial, parallel coordinates, objective
 against each setting, importance), then clicks "Compare top 3" and lands on Compare
-with those runs picked, their sweep opened in the runs table.
+with those runs picked, their sweep opened in the runs table. The form is in the page's
+URL all along. Then a sweep opened from a link, launched, and its tab closed: the
+watchdog stops it, its running trial and its parent end KILLED with the reason.
 Screenshots go to /tmp/screenshots/sweep_*.png.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -58,11 +62,15 @@ def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     _type_number(page, "Epochs", 1000)
     assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, tmp_path, "form")
+    link = parse_qs(urlsplit(page.url).query)  # the form is in the URL
+    assert link["sweep.trials"] == ["3"] and link["dataset.name"] == ["moons"]
+    assert link["space.training.learning_rate"] == ["log_uniform:0.001,0.3"]
 
     page.get_by_role("button", name="Launch the sweep").click()
     # The live view: progress, Stop, and the trials as they end.
     page.get_by_role("button", name="Stop").wait_for()
     page.get_by_text("trials done").first.wait_for()
+    assert "job=" in page.url  # a reload would watch this sweep again
     page.locator('[data-testid="stVegaLiteChart"] svg.marks').first.wait_for()  # redrawn
     _shot(page, tmp_path, "live")
     page.get_by_text("Finished").first.wait_for()
@@ -111,3 +119,56 @@ def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     curves.locator("svg.marks").first.wait_for()
     assert curves.locator(".mark-line path").count() >= 3
     _shot(page, tmp_path, "compare")
+
+
+@pytest.fixture
+def short_grace_server(tmp_path):
+    """The dashboard on a fresh store, stopping unwatched jobs 2 s after the tab closed."""
+    with dashboard_on_a_new_store(tmp_path, NNCORE_SESSION_GRACE_S="2") as served:
+        yield served
+
+
+def _runs(work: Path):
+    from experiments.tracking import mlflow_client
+
+    # created under the store's file lock, as the app creates it (a plain client opening
+    # the new store while the app migrates it races in MLflow's migrations)
+    client = mlflow_client(f"sqlite:///{work / 'mlflow.db'}")
+    experiments = client.search_experiments()
+    return client.search_runs([e.experiment_id for e in experiments]) if experiments else []
+
+
+def _wait_for_runs(work: Path, done, what: str, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while not done(runs := _runs(work)):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+    return runs
+
+
+def test_closing_the_tab_stops_the_sweep(short_grace_server):
+    url, work = short_grace_server
+    with loopback_context({"width": 1400, "height": 1400}) as context:
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        # A link: endless trials of the default sweep on moons.
+        page.goto(f"{url}/Sweep?dataset.name=moons&model.activation=tanh&training.optimizer="
+                  "adam&training.learning_rate=0.02&training.epochs=1000000&sweep.trials=3"
+                  "&space.training.learning_rate=log_uniform:0.001,0.3")
+        page.get_by_role("heading", name="Sweep: search the settings").wait_for()
+        settle(page, 90_000, then_ms=500)
+        assert page.locator('[data-testid="stNumberInput"] input[aria-label="Trials"]'
+                            ).input_value() == "3"
+        page.get_by_role("button", name="Launch the sweep").click()
+        page.get_by_role("button", name="Stop").wait_for()
+        _wait_for_runs(work, lambda runs: any(
+            r.info.status == "RUNNING" and "mlflow.parentRunId" in r.data.tags
+            for r in runs), "no trial started")
+        page.close()
+    runs = _wait_for_runs(work, lambda runs: runs and "RUNNING" not in {
+        r.info.status for r in runs}, "the sweep was left RUNNING after its tab closed")
+    [parent] = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    [trial] = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert parent.info.status == trial.info.status == "KILLED"
+    assert parent.data.tags["stop_reason"] == "the browser tab was closed after 0 trials"
+    assert trial.data.tags["stop_reason"].startswith("the browser tab was closed after epoch")

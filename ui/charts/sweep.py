@@ -253,5 +253,7 @@ def parallel_trials_chart(trials: pd.DataFrame, space: Mapping[str, Mapping[str,
     tick_marks = alt.Chart(ticks).mark_tick(color="#888", thickness=1, size=7).encode(x=x, y=y)
     tick_text = alt.Chart(ticks).mark_text(align="left", dx=6, color="#777", fontSize=9
                                            ).encode(x=x, y=y, text="label:N")
-    return alt.layer(*chart.layer, tick_marks, tick_text).properties(
-        height=height, autosize=FIT_WIDTH, view=alt.ViewConfig(stroke=None))
+    # Added to the same layer chart: it keeps the hover parameter its lines use.
+    marked = chart.copy()
+    marked.layer = [*chart.layer, tick_marks, tick_text]
+    return marked

@@ -56,6 +56,10 @@ def test_a_log_searched_setting_is_drawn_on_a_log_axis():
     assert marks["0.002"] == pytest.approx(0.150515, abs=1e-6)
     assert set(marks) == {"0.002", "0.005", "0.01", "0.02", "0.05"}
     assert _rows(spec, "text", 2) == _rows(spec, "tick")  # labelled at the same places
+    # the lines still highlight on hover: their parameter is defined in the chart
+    params = [p["name"] for p in spec.get("params", [])] + [
+        p["name"] for layer in spec["layer"] for p in layer.get("params", [])]
+    assert params == ["line_hover"]
 
 
 def test_uniform_and_choice_settings_stay_linear_and_unmarked():
