@@ -55,6 +55,8 @@ from _report import loadavg, machine, median_range  # noqa: E402
 
 PLANES = ("moons", "circles", "xor")
 LEARNING_RATES = (0.01, 0.03, 0.1)
+#: The pages timed (``--pages``).
+PAGES = ("Home", "Compare", "Run")
 #: Runs picked on the Compare page: up to 6 on 2-D data (boundaries drawn), then admissions.
 COMPARED_PLANES, COMPARED_ADMISSIONS = 6, 4
 TRAIN_URL = ("/Train?dataset.name=moons&model.hidden=%5B16%5D&model.activation=tanh"
@@ -297,7 +299,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long the Train measurement trains before Stop")
     parser.add_argument("--store", type=Path, help="folder to keep the store in (default: temp)")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--pages", default="Home,Compare,Run",
+                        help="pages to time, comma-separated (default Home,Compare,Run; "
+                             "the interactions need Compare)")
+    parser.add_argument("--no-fresh", action="store_true",
+                        help="skip the fresh-server measurements (while iterating)")
+    parser.add_argument("--no-train", action="store_true",
+                        help="skip the Train page's live-view measurement")
     args = parser.parse_args(argv)
+
+    wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
+    unknown = [p for p in wanted if p not in PAGES]
+    if unknown or not wanted:
+        parser.error(f"--pages: pick from {', '.join(PAGES)} (got {args.pages!r})")
 
     from tests.browser.support import serve_dashboard
 
@@ -323,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     compared = planes[:COMPARED_PLANES] + admissions[:COMPARED_ADMISSIONS]
     paths = {"Home": "/", "Compare": "/Compare?runs=" + ",".join(compared),
              "Run": f"/Run?run={planes[0]}"}
+    paths = {name: path for name, path in paths.items() if name in wanted}
     env = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_DISABLE_TELEMETRY": "true"}
     logs = Path(tmp.name)
     samples: dict[str, list[float]] = {}
@@ -335,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     browser = Browser()
     try:
         # Fresh server: started for each measurement, the page opened first by a link.
-        for rep in range(args.repeats):
+        for rep in range(0 if args.no_fresh else args.repeats):
             for name, path in paths.items():
                 with serve_dashboard(work, logs / f"fresh-{name}-{rep}.log", env) as base:
                     paint, settled = load_page(browser, base + path, args.quiet)
@@ -351,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
                     record(f"{name} warm server: first paint", paint)
                     record(f"{name} warm server: settled", settled)
             # Interactions on the Compare page (warm server).
-            for _ in range(args.repeats):
+            for _ in range(args.repeats if "Compare" in paths else 0):
                 with browser.page() as page:
                     page.goto(base + paths["Compare"], wait_until="commit")
                     wait_settled(page, args.quiet)
@@ -365,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                            interact(page, lambda page=page: pick_metric(
                                page, "validation loss"), args.quiet))
             trains = []
-            for _ in range(max(1, args.repeats - 1)):
+            for _ in range(0 if args.no_train else max(1, args.repeats - 1)):
                 trains.append(train_share(browser, base, args.train_seconds))
                 loads.setdefault("train", []).append(load1())
     finally:
@@ -378,11 +393,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:62s} {median_range(values, 1, '.2f'):28s} "
               f"load {median_range(loads[name], 1, '.2f')}")
     shares = [t["share_pct"] for t in trains]
-    print(f"\nTrain page, moons [16] tanh adam watched live {args.train_seconds:.0f} s then "
-          f"stopped: live view took {median_range(shares, 1, '.1f')} % of the training time "
-          f"(the page's own figure; {', '.join(str(t['redraws']) for t in trains)} redraws; "
-          f"{median_range(loads['train'], 1, '.2f')} load)")
-    print(f"  last live caption: {trains[-1]['live_caption']!r}")
+    if trains:
+        print(f"\nTrain page, moons [16] tanh adam watched live {args.train_seconds:.0f} s "
+              f"then stopped: live view took {median_range(shares, 1, '.1f')} % of the "
+              f"training time (the page's own figure; "
+              f"{', '.join(str(t['redraws']) for t in trains)} redraws; "
+              f"{median_range(loads['train'], 1, '.2f')} load)")
+        print(f"  last live caption: {trains[-1]['live_caption']!r}")
     figures.update({"samples": samples, "loads": loads, "train": trains,
                     "runs": len(seeded), "end_load": os.getloadavg()})
     print(f"end: {loadavg()}")
