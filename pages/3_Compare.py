@@ -100,16 +100,69 @@ def export_buttons(chart: alt.TopLevelMixin | Callable[[], alt.TopLevelMixin], n
                            icon=":material/polyline:")
 
 
-def panel_rows(panels: list[tuple[str, alt.TopLevelMixin]], key: str, columns: int = 3) -> None:
-    """Per-run charts in rows of ``columns``, each as wide as its column.
+class _Unvalidated:
+    """An Altair chart whose ``to_dict`` skips Altair's JSON-schema validation.
+
+    Streamlit turns a chart into Vega-Lite with ``chart.to_dict()``, which validates the
+    whole spec against the schema: ~80 ms a chart, most of the page's server time
+    (issue 13's profile). The builders are validated by their tests
+    (tests/ui/charts), so the page need not validate each chart again on every rerun.
+    """
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self.chart = chart
+
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.chart.to_dict(*args, **{**kwargs, "validate": False})
+
+
+def spec_of(chart: alt.TopLevelMixin, *, renderer: str | None = None) -> dict[str, Any]:
+    """What ``st.altair_chart(chart)`` sends: a Vega-Lite dict whose datasets are Arrow
+    bytes (Streamlit's own conversion), built without Altair's schema validation.
+
+    ``renderer`` (``"canvas"`` or ``"svg"``) overrides the chart's own choice.
+    """
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    spec = _convert_altair_to_vega_lite_spec(_Unvalidated(chart))
+    if renderer:
+        spec["usermeta"] = {**(spec.get("usermeta") or {}), "embedOptions": {"renderer": renderer}}
+    return spec
+
+
+#: The chart builders whose specs :func:`chart_spec` keeps, by name.
+BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
+    "curves": curves_chart, "at": at_epoch_chart, "bands": bands_chart,
+    "spread": replicate_chart, "scatter": param_scatter, "parallel": parallel_coordinates,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def chart_spec(builder: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The spec of ``BUILDERS[builder](*args, **kwargs)``, kept by its inputs (frames are
+    hashed by content): a warm server, a rerun or a metric switched back re-sends it
+    without building the chart again."""
+    return spec_of(BUILDERS[builder](*args, **kwargs))
+
+
+def draw(builder: str, *args: Any, key: str, **kwargs: Any) -> Callable[[], alt.TopLevelMixin]:
+    """Draw a chart from its cached spec; returns a function that builds the Altair chart
+    (for the export buttons, which build it only when clicked)."""
+    st.vega_lite_chart(spec=chart_spec(builder, *args, **kwargs), width="stretch", key=key)
+    return lambda: BUILDERS[builder](*args, **kwargs)
+
+
+def panel_rows(panels: list[tuple[str, str, dict[str, Any]]], key: str, columns: int = 3) -> None:
+    """Per-run chart specs (run id, title, spec) in rows of ``columns``, each as wide as
+    its column.
 
     One chart per column rather than one concatenated chart: a grid of fixed-size
     panels is wider than the page on a narrow window and gets cut off.
     """
     for start in range(0, len(panels), columns):
         row = panels[start:start + columns]
-        for i, (col, (_, chart)) in enumerate(zip(st.columns(columns), row, strict=False)):
-            col.altair_chart(chart, width="stretch", key=f"{key}_{start + i}")
+        for i, (col, (_, _, spec)) in enumerate(zip(st.columns(columns), row, strict=False)):
+            col.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{start + i}")
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
@@ -339,9 +392,9 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
         curves = compare.smooth(curves, float(ss.get(cs.SMOOTHING, 0.0)))
         if x_axis == "elapsed_s":
             curves = compare.add_elapsed(curves)
-        chart = curves_chart(curves, wanted, labels=labels, x=x_axis,
-                             log_scale=bool(ss.get(cs.LOG_SCALE)))
-        st.altair_chart(chart, width="stretch", key="cmp_curves_chart")
+        chart = draw("curves", curves, wanted, key="cmp_curves_chart",
+                     labels={r: labels.get(r, r) for r in compared}, x=x_axis,
+                     log_scale=bool(ss.get(cs.LOG_SCALE)))
         c1, c2 = st.columns([5, 1])
         c1.caption("Click a run in the legend to highlight it (shift-click for more); drag or "
                    "scroll on the chart to zoom the epochs, double-click to reset.")
@@ -369,8 +422,7 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
             c for c in values.columns if c not in ("run_id", "run", "epoch"))
         left, right = st.columns([1.2, 1])
         with left:
-            ranking = at_epoch_chart(values, focus)
-            st.altair_chart(ranking, width="stretch", key="cmp_at_chart")
+            ranking = draw("at", values, focus, key="cmp_at_chart")
             export_buttons(ranking, f"{focus}_at_{at}", "cmp_exp_at")
         with right:
             shown_values = values.drop(columns=["run_id"])
@@ -406,12 +458,11 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
         summary = compare.replicate_summary(rep_values, groups, [metric])
         left, right = st.columns([1.3, 1])
         with left:
-            band = bands_chart(bands, metric, log_scale=bool(ss.get(cs.LOG_SCALE)))
-            st.altair_chart(band, width="stretch", key="cmp_bands_chart")
+            band = draw("bands", bands, metric, key="cmp_bands_chart",
+                        log_scale=bool(ss.get(cs.LOG_SCALE)))
             export_buttons(band, "replicates", "cmp_exp_bands")
         with right:
-            spread = replicate_chart(summary, metric)
-            st.altair_chart(spread, width="stretch", key="cmp_spread_chart")
+            draw("spread", summary, metric, key="cmp_spread_chart")
             st.dataframe(summary, hide_index=True, width="stretch",
                          column_config={c: st.column_config.NumberColumn(format="%.4f")
                                         for c in summary.columns if c not in ("group", "n")})
@@ -463,9 +514,9 @@ def settings_section(shown: pd.DataFrame, labels: dict[str, str]) -> None:
             c4.toggle("Log x", key=cs.LOG_X)
             left, right = st.columns([1.4, 1])
             with left:
-                scatter = param_scatter(scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
-                                        color=ss[cs.SCATTER_COLOR] or None, log_x=ss[cs.LOG_X])
-                st.altair_chart(scatter, width="stretch", key="cmp_scatter_chart")
+                scatter = draw("scatter", scatter_table, ss[cs.SCATTER_X], ss[cs.SCATTER_Y],
+                               key="cmp_scatter_chart", color=ss[cs.SCATTER_COLOR] or None,
+                               log_x=bool(ss[cs.LOG_X]))
                 export_buttons(scatter, "scatter", "cmp_exp_scatter")
             with right:
                 st.markdown("**How to read it**")
@@ -480,11 +531,11 @@ def settings_section(shown: pd.DataFrame, labels: dict[str, str]) -> None:
             axes = [*(lead + core + rest)[:8], ss[cs.SCATTER_Y]]
             axes += [m for m in numeric_metrics if m.startswith("val_") and m not in axes][:2]
             frame = parallel_frame(scatter_table, list(dict.fromkeys(axes)))
-            parallel = parallel_coordinates(
-                frame, color_by=metric_title(ss[cs.SCATTER_Y]),
+            parallel = draw(
+                "parallel", frame, key="cmp_parallel_chart",
+                color_by=metric_title(ss[cs.SCATTER_Y]),
                 color_values=dict(zip(scatter_table["run"], scatter_table[ss[cs.SCATTER_Y]],
                                       strict=True)))
-            st.altair_chart(parallel, width="stretch", key="cmp_parallel_chart")
             export_buttons(parallel, "parallel_coordinates", "cmp_exp_parallel")
     else:
         st.info("Two or more runs in the table are needed to relate settings to results.")
@@ -504,6 +555,25 @@ def run_decision_panel(uri: str, run_id: str, title: str) -> alt.TopLevelMixin |
 #: An ended run's artifacts are final: its chart is built once per server, not per rerun.
 ended_run_decision_panel = st.cache_resource(show_spinner=False, max_entries=64)(run_decision_panel)
 
+#: The panels' renderer. A panel is ~2,700 marks (a 50 x 50 grid of cells and the data
+#: points): as SVG, six panels put ~16,000 elements in the page, most of the browser's
+#: time on it (issue 13); a canvas draws them without a DOM node each. Their export
+#: (PNG/SVG) is drawn on the server and does not depend on this.
+PANEL_RENDERER = "canvas"
+
+
+def run_decision_spec(uri: str, run_id: str, title: str) -> dict[str, Any] | None:
+    """A running run's panel as a spec to draw (built anew: its grid may change)."""
+    chart = run_decision_panel(uri, run_id, title)
+    return None if chart is None else spec_of(chart, renderer=PANEL_RENDERER)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def ended_run_decision_spec(uri: str, run_id: str, title: str) -> dict[str, Any] | None:
+    """An ended run's panel as a spec to draw, kept by run id: built once per server."""
+    chart = ended_run_decision_panel(uri, run_id, title)
+    return None if chart is None else spec_of(chart, renderer=PANEL_RENDERER)
+
 
 @st.fragment
 def decisions_section(compared_runs: pd.DataFrame, compared: list[str],
@@ -512,24 +582,37 @@ def decisions_section(compared_runs: pd.DataFrame, compared: list[str],
     # --------------------------------------------------------------------------- decisions
     panel_runs = compared_runs.head(MAX_PANELS)
     st.subheader("Decisions", anchor=False)
-    boundaries: list[tuple[str, alt.TopLevelMixin]] = []
-    matrices: list[tuple[str, alt.TopLevelMixin]] = []
+    boundaries: list[tuple[str, str, dict[str, Any]]] = []
+    matrices: list[tuple[str, str, alt.TopLevelMixin]] = []
+    running_ids: set[str] = set()
     for _, run in panel_runs.iterrows():
         if not _plane_run(run):
             continue  # no boundary grid to look for (listing artifacts costs ~12 ms a run)
         title = labels.get(run["run_id"], run["run_id"])
+        running = run.get("status") == "RUNNING"
+        if running:
+            running_ids.add(run["run_id"])
         try:
-            build = (run_decision_panel if run.get("status") == "RUNNING"
-                     else ended_run_decision_panel)
-            chart = build(tracking_uri, run["run_id"], title)
+            spec = (run_decision_spec if running else ended_run_decision_spec)(
+                tracking_uri, run["run_id"], title)
         except ExperimentError:
             continue
-        if chart is not None:
-            boundaries.append((title, chart))
+        if spec is not None:
+            boundaries.append((run["run_id"], title, spec))
+
+    def boundary_grid() -> alt.ConcatChart:
+        """The drawn panels in one chart (built only when exported)."""
+        charts = []
+        for run_id, title, _ in boundaries:
+            build = run_decision_panel if run_id in running_ids else ended_run_decision_panel
+            chart = build(tracking_uri, run_id, title)
+            if chart is not None:
+                charts.append((title, chart))
+        return side_by_side(charts, columns=3, width=260, height=240)
+
     if boundaries:
         panel_rows(boundaries, "cmp_boundary")
-        export_buttons(lambda: side_by_side(boundaries, columns=3, width=260, height=240),
-                       "decision_boundaries", "cmp_exp_boundaries")
+        export_buttons(boundary_grid, "decision_boundaries", "cmp_exp_boundaries")
     else:
         st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
                    "spiral, and blobs with two features).")
@@ -545,11 +628,12 @@ def decisions_section(compared_runs: pd.DataFrame, compared: list[str],
                 continue
             if frame is not None:
                 title = labels.get(run["run_id"], run["run_id"])
-                matrices.append((title, confusion_matrix(frame, title=title, size=200,
-                                                         fit_width=True)))
+                matrices.append((run["run_id"], title, confusion_matrix(
+                    frame, title=title, size=200, fit_width=True)))
         if matrices:
-            panel_rows(matrices, "cmp_confusion")
-            export_buttons(lambda: side_by_side(matrices, columns=3, width=200, height=200),
+            panel_rows([(r, t, spec_of(c)) for r, t, c in matrices], "cmp_confusion")
+            export_buttons(lambda: side_by_side([(t, c) for _, t, c in matrices], columns=3,
+                                                width=200, height=200),
                            "confusion_matrices", "cmp_exp_confusion")
         else:
             st.caption("No classification run with a saved model among the compared runs.")
