@@ -82,9 +82,10 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
     save_shot(page, tmp_path, "learn_step.png")
 
     _tab(page, "Network")
-    page.locator('[data-testid="stVegaLiteChart"] svg.marks >> visible=true').first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] canvas.marks >> visible=true').first.wait_for()
     save_shot(page, tmp_path, "learn_network.png")
     _tab(page, "Neurons")
+    page.locator('[data-testid="stVegaLiteChart"] canvas.marks >> visible=true').first.wait_for()
     page.wait_for_timeout(1500)
     save_shot(page, tmp_path, "learn_neurons.png")
     assert page.locator('[data-testid="stException"]').count() == 0

@@ -49,6 +49,7 @@ def test_heat_and_points_have_a_legend_each_once():
     assert "color" in dots["encoding"]
     assert spec["resolve"]["scale"] == {"fill": "shared", "color": "shared"}
     assert spec["columns"] == 5
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"   # thousands of marks
     data = spec["datasets"]["heat"].to_pandas()
     dots_data = data[data["label"].notna()]
     assert len(dots_data) == 2 * 7                        # every panel draws every point
@@ -76,6 +77,7 @@ def test_network_diagram_scales_follow_this_steps_numbers():
     spec = network_diagram(nodes, edges, title="forward", edge_title="weight")
     _valid(spec)
     assert spec["title"] == "forward"
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
     assert spec["layer"][0]["encoding"]["strokeWidth"]["scale"]["domain"] == [0, 2.0]
     assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == [-3.0, 3.0]
     assert spec["datasets"]["edges"] is edges and spec["datasets"]["nodes"] is nodes
