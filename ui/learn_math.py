@@ -2,13 +2,12 @@
 
 Row convention: ``X`` is (samples x features), ``Z^{[l]} = A^{[l-1]} W^{[l]} + b^{[l]}``,
 ``A^{[l]} = g(Z^{[l]})``, ``\\delta^{[l]} = \\partial E / \\partial Z^{[l]}`` of the mean
-loss ``E``. Pure functions of an :class:`nncore.BackpropTrace`: strings and frames out.
+loss ``E``. Pure functions of an :class:`nncore.BackpropTrace`: strings and Arrow tables out.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 import nncore
@@ -144,14 +143,6 @@ def matrix_table(values: np.ndarray, row_label: str, col_label: str,
     columns += [pa.array(values[:, c]) for c in range(values.shape[1])]
     names = [row_label, *(f"{col_label} {c + 1}" for c in range(values.shape[1]))]
     return pa.Table.from_arrays(columns, names=names)
-
-
-def matrix_frame(values: np.ndarray, row_label: str, col_label: str,
-                 rows: tuple[int, ...] | None = None) -> pd.DataFrame:
-    """A matrix as a frame with readable labels (``sample 3``, ``unit 1``)."""
-    values = np.atleast_2d(values)
-    return pd.DataFrame(values, index=_labels(row_label, rows, len(values)),
-                        columns=[f"{col_label} {c + 1}" for c in range(values.shape[1])])
 
 
 def check_bands(rel: np.ndarray, diff: np.ndarray) -> np.ndarray:
