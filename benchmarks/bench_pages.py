@@ -10,8 +10,9 @@ Debian's Chromium with Playwright (issue 13, item 2):
   visited once before; every measurement in a new browser context, opened by a direct
   link) and on a fresh server (started for that measurement; the page opened first, by
   a direct link);
-- Compare: a change of selection (one run removed from "Compared runs") and a switch of
-  the curves' metric, each until settled;
+- Compare: a change of selection (one run removed from "Compared runs"), a switch of
+  the curves' metric, and opening each section below the fold (built when opened),
+  each until settled; and the page with every section open from its link;
 - Train: a moons run watched live for a few seconds, then stopped; the page's own figure
   of how much of the training time the live view took.
 
@@ -57,6 +58,10 @@ PLANES = ("moons", "circles", "xor")
 LEARNING_RATES = (0.01, 0.03, 0.1)
 #: The pages timed (``--pages``).
 PAGES = ("Home", "Compare", "Run")
+#: The Compare page's sections below the fold (closed until opened), and the query that
+#: opens them all.
+SECTIONS = ("Seed replicates", "Settings against results", "Decisions")
+ALL_OPEN = "&replicates=1&settings=1&decisions=1"
 #: Runs picked on the Compare page: up to 6 on 2-D data (boundaries drawn), then admissions.
 COMPARED_PLANES, COMPARED_ADMISSIONS = 6, 4
 TRAIN_URL = ("/Train?dataset.name=moons&model.hidden=%5B16%5D&model.activation=tanh"
@@ -261,6 +266,12 @@ def pick_metric(page: Any, name: str) -> None:
     page.get_by_role("option", name=name, exact=True).click()
 
 
+def open_section(page: Any, title: str) -> None:
+    """Open one of the Compare page's sections below the fold (an expander)."""
+    section = page.locator('[data-testid="stExpander"]').filter(has_text=title)
+    section.locator("summary").click()
+
+
 def train_share(browser: Browser, base: str, seconds: float) -> dict[str, Any]:
     """Train on moons for ``seconds`` with the live view, stop; the page's share figure."""
     with browser.page() as page:
@@ -379,6 +390,15 @@ def main(argv: list[str] | None = None) -> int:
                     record("Compare metric switch back (-> validation loss)",
                            interact(page, lambda page=page: pick_metric(
                                page, "validation loss"), args.quiet))
+                    # The sections below the fold are built when opened: what that costs.
+                    for title in SECTIONS:
+                        record(f"Compare open a section: {title}",
+                               interact(page, lambda page=page, title=title: open_section(
+                                   page, title), args.quiet))
+                # Every section open from the link: the whole page, as before issue 13.
+                paint, settled = load_page(browser, base + paths["Compare"] + ALL_OPEN,
+                                           args.quiet)
+                record("Compare warm server, every section open: settled", settled)
             trains = []
             for _ in range(0 if args.no_train else max(1, args.repeats - 1)):
                 trains.append(train_share(browser, base, args.train_seconds))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import altair as alt
@@ -163,6 +164,21 @@ def panel_rows(panels: list[tuple[str, str, dict[str, Any]]], key: str, columns:
         row = panels[start:start + columns]
         for i, (col, (_, _, spec)) in enumerate(zip(st.columns(columns), row, strict=False)):
             col.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{start + i}")
+
+
+@contextmanager
+def section(title: str, key: str, icon: str) -> Iterator[bool]:
+    """A section below the fold, built only while it is open (issue 13).
+
+    An expander whose opening or closing reruns its fragment: a closed section costs
+    nothing (its charts were most of the page's time in the browser), and opening it
+    builds it. Whether it is open is kept in the session and in the URL (a shared link
+    opens the same sections). Yields whether it is open.
+    """
+    box = st.expander(title, key=key, icon=icon, on_change="rerun")
+    with box:
+        yield bool(box.open)
+    cs.write_url(ss, ss.get(cs.RUNS, []))  # a fragment rerun: the URL follows too
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
@@ -432,7 +448,13 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
             csv_button(shown_values, f"metrics_at_{at}", "cmp_csv_at")
 
     # --------------------------------------------------------------------------- seed replicates
-    st.subheader("Seed replicates", anchor=False)
+    with section("Seed replicates", cs.OPEN_REPLICATES, ":material/stacked_line_chart:") as open_:
+        if open_:
+            replicates_view(shown, compared, at)
+
+
+def replicates_view(shown: pd.DataFrame, compared: list[str], at: Any) -> None:
+    """Runs that differ only by their seed, pooled: mean ± std curves and the spread."""
     seed_params = list(compare.SEED_PARAMS)
     st.toggle("Also pool over data seeds (different splits)", key=cs.POOL_DATA_SEED)
     if ss.get(cs.POOL_DATA_SEED):
@@ -472,12 +494,16 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
                    "chosen epoch.")
 
 
-
 @st.fragment
 def settings_section(shown: pd.DataFrame, labels: dict[str, str]) -> None:
+    """Settings against results, built while its section is open."""
+    with section("Settings against results", cs.OPEN_SETTINGS, ":material/scatter_plot:") as open_:
+        if open_:
+            settings_view(shown, labels)
+
+
+def settings_view(shown: pd.DataFrame, labels: dict[str, str]) -> None:
     """Every run of the table: one setting against one result, and parallel coordinates."""
-    # --------------------------------------------------------------------------- hyperparameters
-    st.subheader("Settings against results", anchor=False)
     st.caption(f"Every run of the table ({len(shown)}), one point or line each; the compared runs "
                "are in the tables above.")
     scatter_table = comparison_table(shown, False) if len(shown) else pd.DataFrame()
@@ -578,10 +604,16 @@ def ended_run_decision_spec(uri: str, run_id: str, title: str) -> dict[str, Any]
 @st.fragment
 def decisions_section(compared_runs: pd.DataFrame, compared: list[str],
                       labels: dict[str, str]) -> None:
+    """Decisions, built while its section is open."""
+    with section("Decisions", cs.OPEN_DECISIONS, ":material/grid_view:") as open_:
+        if open_:
+            decisions_view(compared_runs, compared, labels)
+
+
+def decisions_view(compared_runs: pd.DataFrame, compared: list[str],
+                   labels: dict[str, str]) -> None:
     """Decision boundaries of 2-D runs and, on demand, confusion matrices."""
-    # --------------------------------------------------------------------------- decisions
     panel_runs = compared_runs.head(MAX_PANELS)
-    st.subheader("Decisions", anchor=False)
     boundaries: list[tuple[str, str, dict[str, Any]]] = []
     matrices: list[tuple[str, str, alt.TopLevelMixin]] = []
     running_ids: set[str] = set()

@@ -46,6 +46,10 @@ SCATTER_Y = "cmp_scatter_y"
 SCATTER_COLOR = "cmp_scatter_color"
 LOG_X = "cmp_log_x"
 POOL_DATA_SEED = "cmp_pool_data_seed"
+# --- Compare page: sections below the fold, built when opened (issue 13) ----------------
+OPEN_REPLICATES = "cmp_open_replicates"
+OPEN_SETTINGS = "cmp_open_settings"
+OPEN_DECISIONS = "cmp_open_decisions"
 # --- session objects (not widgets) ------------------------------------------------------
 LAST_TABLE_PICK = "_cmp_last_table_pick"
 URL_READ = "_cmp_url_read"
@@ -83,6 +87,9 @@ URL_FIELDS: dict[str, tuple[str, Any]] = {
     LOG_X: ("logx", False),
     ONLY_DIFF: ("diff", True),
     MLFLOW_FILTER: ("filter", ""),
+    OPEN_REPLICATES: ("replicates", False),
+    OPEN_SETTINGS: ("settings", False),
+    OPEN_DECISIONS: ("decisions", False),
 }
 ALL_EXPERIMENTS = "(all experiments)"
 

@@ -34,8 +34,12 @@ def runs(store):
     return ids
 
 
-def _open(at, query=None):
-    for key, value in (query or {}).items():
+#: The sections below the fold, opened by the URL (closed by default: issue 13).
+ALL_SECTIONS = {"replicates": "1", "settings": "1", "decisions": "1"}
+
+
+def _open(at, query=None, sections=True):
+    for key, value in {**(ALL_SECTIONS if sections else {}), **(query or {})}.items():
         at.query_params[key] = value
     at.switch_page(COMPARE).run()
     assert not at.exception, at.exception
@@ -105,6 +109,7 @@ def test_url_selects_runs(app, runs):
     assert at.multiselect(key=cs.RUNS).value == picked
     assert at.query_params["runs"] == ",".join(picked) or \
         at.query_params["runs"] == [",".join(picked)]
+    assert at.query_params["decisions"] in ("1", ["1"])  # open sections stay in the link
     assert _specs(at)
 
 
@@ -212,3 +217,28 @@ def test_every_drawn_chart_is_valid_vega_lite(app, runs):
     for spec in specs:
         assert validate_jsonschema(spec, schema, raise_error=False) is None, spec
 
+
+
+def test_sections_below_the_fold_are_built_when_opened(app, runs):
+    """Seed replicates, settings against results and decisions are closed at first and
+    cost nothing: only the curves and the ranking are drawn (issue 13: the page drew
+    twelve charts, the six boundary panels reading artifacts); each opens on demand."""
+    at = _open(app, sections=False)
+    assert [e.label for e in at.expander] == ["Seed replicates", "Settings against results",
+                                              "Decisions"]
+    assert not any(e.proto.expanded for e in at.expander)
+    specs = _specs(at)
+    assert len(specs) == 2  # the curves and the ranking at an epoch
+    assert not any(s.get("usermeta", {}).get("embedOptions", {}).get("renderer") == "canvas"
+                   for s in specs)
+    at.session_state[cs.OPEN_DECISIONS] = True  # what clicking the expander does
+    at.run()
+    assert not at.exception, at.exception
+    panels = [s for s in _specs(at) if [ly["mark"]["type"] for ly in s.get("layer", [])]
+              == ["rect", "point"]]
+    assert len(panels) == 4
+    assert at.query_params["decisions"] in ("1", ["1"])
+    at.session_state[cs.OPEN_SETTINGS] = True
+    at.session_state[cs.OPEN_REPLICATES] = True
+    at.run()
+    assert len(_specs(at)) == 2 + 2 + 2 + 4  # + bands and spread, scatter and parallel

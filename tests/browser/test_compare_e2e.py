@@ -108,10 +108,22 @@ def test_compare_then_run_page(server, page, tmp_path):
     page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]},{xor[3]}&metric=val_loss&smooth=0.3")
     page.get_by_role("heading", name="Compare runs").wait_for()
     settle(page, 60_000, then_ms=500)
-    page.get_by_role("heading", name="Decisions").wait_for()
-    settle(page, 60_000, then_ms=500)
     assert page.locator('[data-testid="stException"]').count() == 0
     charts = page.locator('[data-testid="stVegaLiteChart"]')
+    # Below the fold, the sections are closed and built only when opened (issue 13): the
+    # curves and the ranking at an epoch are the page's only charts until then.
+    charts.nth(1).locator("svg.marks").first.wait_for()
+    settle(page, 60_000, then_ms=500)
+    assert charts.count() == 2
+    for title in ("Seed replicates", "Settings against results", "Decisions"):
+        expander = page.locator('[data-testid="stExpander"]').filter(has_text=title)
+        expander.locator("summary").click()
+        settle(page, 60_000, then_ms=500)
+    page.get_by_text("4 runs in 2 groups").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    charts.nth(8).locator("canvas.marks").first.wait_for()  # the last boundary panel
+    page.wait_for_url("**decisions=1**")  # the URL keeps the open sections: a link opens them
+    assert "settings=1" in page.url and "replicates=1" in page.url
     charts.first.locator("svg.marks").first.wait_for()
     curves = charts.first
     assert curves.locator(".mark-line path").count() >= 3  # the three runs from the URL
@@ -137,7 +149,7 @@ def test_compare_then_run_page(server, page, tmp_path):
                                  ).count() > 0, key
         _shot(page, tmp_path, key, chart)
     _inside_content(page, charts)
-    page.get_by_role("heading", name="Settings against results").scroll_into_view_if_needed()
+    page.get_by_text("Settings against results").scroll_into_view_if_needed()
     settle(page, 60_000, then_ms=500)
     _shot(page, tmp_path, "settings")
     assert "runs=" in page.url and xor[0] in page.url and "smooth=0.3" in page.url
