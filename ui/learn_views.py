@@ -210,7 +210,7 @@ def picture_view(tr: nncore.BackpropTrace, feature_names: list[str]) -> None:
         input_names=feature_names)
     st.vega_lite_chart(spec=charts.network_diagram(
         nodes_b, edges_b, title="backward: ∂E/∂W on the edges, δ on the nodes",
-        edge_title="gradient"), width="stretch")
+        edge_title="gradient", node_title="δ"), width="stretch")
     note = "Edges: red positive, blue negative, thickness |value|. Hover for the numbers."
     if hidden or hidden_b:
         note += (f" The {charts.MAX_EDGES} largest edges per layer are drawn "

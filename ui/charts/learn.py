@@ -108,7 +108,7 @@ def network_frames(weights: Sequence[np.ndarray], activations: Sequence[np.ndarr
 
 
 @lru_cache(maxsize=16)
-def _network_template(edge_title: str, height: int) -> str:
+def _network_template(edge_title: str, node_title: str, height: int) -> str:
     """The diagram's spec without data (JSON: every caller gets a fresh copy)."""
     none = alt.Axis(labels=False, ticks=False, grid=False, domain=False, title=None)
     edge_layer = alt.Chart(alt.Data(name="edges")).mark_rule(opacity=0.75).encode(
@@ -127,7 +127,7 @@ def _network_template(edge_title: str, height: int) -> str:
         x="x:Q", y="y:Q",
         color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", reverse=True,
                                                    domain=[-1.0, 1.0]),
-                        title="activation"),
+                        title=node_title),
         tooltip=[alt.Tooltip("label:N", title="node"),
                  alt.Tooltip("value:Q", title="value", format=".4g")],
     )
@@ -137,7 +137,8 @@ def _network_template(edge_title: str, height: int) -> str:
 
 
 def network_diagram(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
-                    edge_title: str = "weight", height: int = 360) -> Spec:
+                    edge_title: str = "weight", node_title: str = "activation",
+                    height: int = 360) -> Spec:
     """TensorFlow Playground's view: edges coloured by sign and as thick as |value|,
     nodes coloured by the current sample's activation (tooltips give the numbers).
 
@@ -148,6 +149,8 @@ def network_diagram(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
     title : str
     edge_title : str
         What the edges are, for the legends ("weight", "gradient").
+    node_title : str
+        What the nodes are, for the legend ("activation", "δ").
     height : int
         Of the plot, in pixels (it fills the container's width).
 
@@ -157,7 +160,7 @@ def network_diagram(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str,
         A layered Vega-Lite spec; ``datasets`` holds ``edges`` and ``nodes`` (for
         ``st.vega_lite_chart``).
     """
-    spec = json.loads(_network_template(edge_title, height))
+    spec = json.loads(_network_template(edge_title, node_title, height))
     top = float(edges["magnitude"].max()) if len(edges) else 1.0
     extent = max(1e-12, float(nodes["value"].abs().max()))
     spec["layer"][0]["encoding"]["strokeWidth"]["scale"]["domain"] = [0, top or 1.0]

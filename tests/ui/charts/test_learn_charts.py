@@ -81,6 +81,11 @@ def test_network_diagram_scales_follow_this_steps_numbers():
     assert spec["layer"][0]["encoding"]["strokeWidth"]["scale"]["domain"] == [0, 2.0]
     assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == [-3.0, 3.0]
     assert spec["datasets"]["edges"] is edges and spec["datasets"]["nodes"] is nodes
+    assert spec["layer"][1]["encoding"]["color"]["title"] == "activation"
+    backward = network_diagram(nodes, edges, title="backward", edge_title="gradient",
+                               node_title="δ")
+    assert backward["layer"][1]["encoding"]["color"]["title"] == "δ"
+    assert backward["layer"][0]["encoding"]["color"]["title"] == "gradient sign"
 
 
 def test_history_chart_carries_its_frame():
