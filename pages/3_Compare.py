@@ -632,7 +632,7 @@ def decisions_view(compared_runs: pd.DataFrame, compared: list[str],
         if spec is not None:
             boundaries.append((run["run_id"], title, spec))
 
-    def boundary_grid() -> alt.ConcatChart:
+    def panels_in_one_chart() -> alt.ConcatChart:
         """The drawn panels in one chart (built only when exported)."""
         charts = []
         for run_id, title, _ in boundaries:
@@ -644,7 +644,7 @@ def decisions_view(compared_runs: pd.DataFrame, compared: list[str],
 
     if boundaries:
         panel_rows(boundaries, "cmp_boundary")
-        export_buttons(boundary_grid, "decision_boundaries", "cmp_exp_boundaries")
+        export_buttons(panels_in_one_chart, "decision_boundaries", "cmp_exp_boundaries")
     else:
         st.caption("Decision boundaries are drawn for runs on 2-D datasets (moons, circles, xor, "
                    "spiral, and blobs with two features).")
