@@ -101,14 +101,8 @@ def test_one_tracked_run_costs_the_server_few_requests(mlflow_server_process, ma
     from mlflow import MlflowClient
 
     server = mlflow_server_process
-    # runs:/ model URIs resolve the logged model through the default store, not the
-    # tracking_uri argument (MLflow 3.17)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
-    spec = make_spec("moons", epochs=30)
-    train(spec, tracking_uri=server.url, experiment="server-cost")
-    before = len(server.requests_since(0))
-    result = train(spec, tracking_uri=server.url, experiment="server-cost")
-    requests = server.requests_since(before)
+    result, requests = _a_warm_run_and_its_requests(server, make_spec, monkeypatch,
+                                                    "server-cost")
 
     assert all(status < 400 for _, _, status in requests), requests
     uploads = [path for method, path, _ in requests if method == "PUT"]
@@ -130,16 +124,12 @@ def test_one_tracked_run_costs_the_server_few_requests(mlflow_server_process, ma
 
 
 def test_with_artifacts_on_shared_storage_a_run_costs_at_most_15_requests(
-        mlflow_server_direct_artifacts, make_spec, tmp_path, monkeypatch) -> None:
+        mlflow_server_direct_artifacts, make_spec, monkeypatch) -> None:
     """The team set-up: the server keeps the records, the clients write the files. The
     run's artifacts and its model are complete and the model loads back."""
     server = mlflow_server_direct_artifacts
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
-    spec = make_spec("moons", epochs=30)
-    train(spec, tracking_uri=server.url, experiment="server-cost-direct")
-    before = len(server.requests_since(0))
-    result = train(spec, tracking_uri=server.url, experiment="server-cost-direct")
-    requests = server.requests_since(before)
+    result, requests = _a_warm_run_and_its_requests(server, make_spec, monkeypatch,
+                                                    "server-cost-direct")
 
     assert all(status < 400 for _, _, status in requests), requests
     assert not [r for r in requests if r[0] in ("PUT", "GET")], requests
@@ -151,6 +141,20 @@ def test_with_artifacts_on_shared_storage_a_run_costs_at_most_15_requests(
     frame = result.dataset.raw_val.head(5)
     expected = predict_frame(result.model, result.dataset.preprocessor, frame)
     pd.testing.assert_frame_equal(model.predict(frame), expected)
+
+
+def _a_warm_run_and_its_requests(server, make_spec, monkeypatch, experiment: str):
+    """A moons run trained on ``server`` by a process that has used it before (the
+    store's health and the experiment's id are known, as for a sweep worker), and the
+    requests that run alone made: ``(result, [(method, path, status), ...])``."""
+    # runs:/ model URIs resolve the logged model through the default store, not the
+    # tracking_uri argument (MLflow 3.17)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+    spec = make_spec("moons", epochs=30)
+    train(spec, tracking_uri=server.url, experiment=experiment)
+    before = len(server.requests_since(0))
+    result = train(spec, tracking_uri=server.url, experiment=experiment)
+    return result, server.requests_since(before)
 
 
 def _files(list_artifacts, path: str | None = None) -> list[str]:
