@@ -276,9 +276,12 @@ def perceptron_view(lesson: ls.Lesson) -> None:
     p, ds = lesson.model, lesson.dataset
     trick = lesson.last_trick
     wrong = int(np.count_nonzero(p.predict(ds.X_train) != ds.y_train))
-    st.latex(r"\hat y = \mathrm{step}(w\cdot x + b),\qquad \text{label 1, predicted 0: } "
-             r"w \leftarrow w + \alpha x,\ b \leftarrow b + \alpha;\quad \text{label 0, "
-             r"predicted 1: } w \leftarrow w - \alpha x,\ b \leftarrow b - \alpha")
+    # One line per case: a single long formula is cut off at the page's edge.
+    st.latex(r"\begin{aligned}&\hat y = \mathrm{step}(w\cdot x + b)\\"
+             r"&\text{label 1, predicted 0: } w \leftarrow w + \alpha x,\quad "
+             r"b \leftarrow b + \alpha\\"
+             r"&\text{label 0, predicted 1: } w \leftarrow w - \alpha x,\quad "
+             r"b \leftarrow b - \alpha\end{aligned}")
     st.metric("misclassified training points", f"{wrong:,} of {lesson.n_train:,}")
     if trick is None:
         st.info("Press **Apply the trick** to move the line toward the next misclassified "
@@ -296,10 +299,11 @@ def perceptron_view(lesson: ls.Lesson) -> None:
         st.markdown(f"**Point {lesson.steps[-1].rows[0]}**: label {trick.label}, "
                     f"w·x + b = {trick.score:.4g} → predicted {trick.prediction}. {said}")
         if trick.rule != "none":
-            st.latex(rf"w \leftarrow w {sign} \alpha x:\ "
+            st.latex(rf"\begin{{aligned}}w &\leftarrow w {sign} \alpha x = "
                      rf"{_vec(trick.w_before)} {sign} {trick.lr:g}\cdot{_vec(trick.x)} = "
-                     rf"{_vec(trick.w_after)},\quad b \leftarrow {trick.b_before:.4g} {sign} "
-                     rf"{trick.lr:g} = {trick.b_after:.4g}")
+                     rf"{_vec(trick.w_after)}\\ b &\leftarrow b {sign} \alpha = "
+                     rf"{trick.b_before:.4g} {sign} {trick.lr:g} = {trick.b_after:.4g}"
+                     r"\end{aligned}")
     if ds.is_2d:
         _perceptron_plane(lesson)
     else:
@@ -320,10 +324,11 @@ def _perceptron_plane(lesson: ls.Lesson) -> None:
     pairs = [("after", p.w, p.b)] if trick is None else [
         ("before", trick.w_before, trick.b_before), ("after", trick.w_after, trick.b_after)]
     grid = ls.plane_grid(ds, resolution=2, margin=0.05)
-    lo, hi = float(grid[a].min()), float(grid[a].max())
+    box = (float(grid[a].min()), float(grid[a].max()), float(grid[b].min()),
+           float(grid[b].max()))
     lines = []
     for name, w, bias in pairs:
-        line = _raw_line(ds, w, bias, lo, hi)
+        line = _raw_line(ds, w, bias, box)
         if line is not None:
             lines += [{a: x, b: y, "line": name} for x, y in line]
     highlight = None
@@ -337,15 +342,26 @@ def _perceptron_plane(lesson: ls.Lesson) -> None:
                                             highlight, list(ds.class_names)), width="stretch")
 
 
-def _raw_line(ds: Any, w: np.ndarray, bias: float, lo: float, hi: float
-              ) -> list[tuple[float, float]] | None:
-    """Two points of ``w·f(x) + b = 0`` in raw coordinates (the features are an affine
-    map of the raw columns, so the line stays a line)."""
+def _raw_line(ds: Any, w: np.ndarray, bias: float,
+              box: tuple[float, float, float, float]) -> list[tuple[float, float]] | None:
+    """The segment of ``w·f(x) + b = 0`` inside ``box`` = (x_lo, x_hi, y_lo, y_hi), in raw
+    coordinates (the features are an affine map of the raw columns, so the line stays a
+    line); None when the line misses the box. Clipped to the box, a steep line does not
+    stretch the chart's axes far beyond the points."""
     a, b = ds.raw_feature_names
     origin = ds.preprocessor.transform(pd.DataFrame({a: [0.0], b: [0.0]}))[0]
     ex = ds.preprocessor.transform(pd.DataFrame({a: [1.0], b: [0.0]}))[0] - origin
     ey = ds.preprocessor.transform(pd.DataFrame({a: [0.0], b: [1.0]}))[0] - origin
     c0, cx, cy = float(w @ origin + bias), float(w @ ex), float(w @ ey)
-    if abs(cy) < 1e-12:
+    x_lo, x_hi, y_lo, y_hi = box
+    ends: list[tuple[float, float]] = []
+    if abs(cy) > 1e-12:        # where the line crosses the left and right edges
+        ends += [(x, -(c0 + cx * x) / cy) for x in (x_lo, x_hi)]
+    if abs(cx) > 1e-12:        # ... and the bottom and top ones
+        ends += [(-(c0 + cy * y) / cx, y) for y in (y_lo, y_hi)]
+    slack = 1e-9 * max(x_hi - x_lo, y_hi - y_lo)
+    inside = sorted({(x, y) for x, y in ends if x_lo - slack <= x <= x_hi + slack
+                     and y_lo - slack <= y <= y_hi + slack})
+    if len(inside) < 2:
         return None
-    return [(x, -(c0 + cx * x) / cy) for x in (lo, hi)]
+    return [inside[0], inside[-1]]

@@ -5,6 +5,9 @@ forward, backward and neuron views go to /tmp/screenshots/learn_*.png."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +93,61 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
     save_shot(page, tmp_path, "learn_neurons.png")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator(".katex-error").count() == 0
+
+
+#: The formulas wider than the box they are shown in (KaTeX cuts them off at its edge).
+CUT_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
+    .filter(e => e.scrollWidth > e.clientWidth + 4)   // KaTeX's struts stick out 2 px
+    .map(e => `${e.scrollWidth} > ${e.clientWidth} px: ${e.innerText.slice(0, 40)}`)"""
+TRICK = re.compile(r"Point (\d+): label ([01]), w·x \+ b = ")
+
+
+def test_learn_perceptron_trick_and_exports(server, page, tmp_path):
+    """A fresh perceptron on moons: the trick fires on misclassified points and draws the
+    line before and after; then a fresh network's step downloads as a handout and as a
+    NumPy script that runs on its own and prints the step's loss."""
+    page.goto(f"{server}/Learn")
+    page.get_by_role("heading", name="Learn: backpropagation, step by step").wait_for()
+    settle(page)
+    page.locator('[data-testid="stSelectbox"]', has_text="Dataset").first.click()
+    page.get_by_role("option", name="moons", exact=True).click()
+    settle(page)
+    page.get_by_text("Perceptron", exact=True).click()
+    settle(page)
+    page.get_by_role("heading", name="2 · The perceptron trick").wait_for()
+    rules = []
+    for _ in range(3):
+        page.get_by_role("button", name="Apply the trick").click()
+        settle(page, then_ms=300)
+        said = page.get_by_text(TRICK).first
+        said.wait_for()
+        rules.append(said.inner_text())
+    assert len(set(rules)) >= 2          # a new misclassified point each press
+    for text in rules:
+        assert "perceptron said" in text  # the rule that fired, in the course's words
+    page.locator('[data-testid="stMetric"]', has_text="misclassified training points").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"] >> visible=true').first.wait_for()
+    assert page.locator(".katex").count() >= 2   # the rule and this update's numbers
+    assert page.locator(".katex-error").count() == 0
+    assert page.evaluate(CUT_FORMULAS) == []    # every formula fits the page's width
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_timeout(1000)
+    save_shot(page, tmp_path, "learn_perceptron.png")
+
+    page.get_by_text("Neural network", exact=True).click()
+    settle(page)
+    _tab(page, "Export")
+    with page.expect_download() as handout_download:
+        page.get_by_role("button", name="Download this step as Markdown/LaTeX").click()
+    handout = Path(handout_download.value.path()).read_text(encoding="utf-8")
+    loss = re.search(r"\$\$E = ([0-9.e+-]+)\$\$", handout)
+    assert loss is not None, handout[:500]
+    with page.expect_download() as script_download:
+        page.get_by_role("button", name="Open as a NumPy script").click()
+    script = Path(script_download.value.path()).read_text(encoding="utf-8")
+    assert "import nncore" not in script
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert float(run.stdout.split()[1]) == pytest.approx(float(loss.group(1)), rel=1e-5)
+    save_shot(page, tmp_path, "learn_export.png")
+    assert page.locator('[data-testid="stException"]').count() == 0
