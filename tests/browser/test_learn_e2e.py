@@ -17,6 +17,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 OVER = re.compile(r"Over (\d+) step\(s\) on this sample, its loss went from ([0-9.e+-]*[0-9]) "
                   r"to ([0-9.e+-]*[0-9])")
 
+#: The formulas wider than the box they are shown in (KaTeX cuts them off at its edge).
+CUT_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
+    .filter(e => e.scrollWidth > e.clientWidth + 4)   // KaTeX's struts stick out 2 px
+    .map(e => `${e.scrollWidth} > ${e.clientWidth} px: ${e.innerText.slice(0, 40)}`)"""
+
 
 @pytest.fixture
 def server(tmp_path):
@@ -68,9 +73,11 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
     # every formula rendered: KaTeX shows what it cannot parse as red source text
     assert page.locator(".katex-error").count() == 0
     assert page.locator(".katex").count() >= 3   # two layers and the loss
+    assert page.evaluate(CUT_FORMULAS) == []
     _tab(page, "Backward pass")
     page.get_by_text("Gradient check: the largest relative error").first.wait_for()
     page.get_by_text("δ1 = ∂E/∂Z1").first.wait_for()
+    assert page.evaluate(CUT_FORMULAS) == []
     save_shot(page, tmp_path, "learn_backward.png")
 
     page.get_by_role("button", name="Next 10 steps").click()
@@ -95,10 +102,6 @@ def test_learn_from_a_finished_train_run(server, page, tmp_path):
     assert page.locator(".katex-error").count() == 0
 
 
-#: The formulas wider than the box they are shown in (KaTeX cuts them off at its edge).
-CUT_FORMULAS = """() => [...document.querySelectorAll('.katex-display')]
-    .filter(e => e.scrollWidth > e.clientWidth + 4)   // KaTeX's struts stick out 2 px
-    .map(e => `${e.scrollWidth} > ${e.clientWidth} px: ${e.innerText.slice(0, 40)}`)"""
 TRICK = re.compile(r"Point (\d+): label ([01]), w·x \+ b = ")
 
 
