@@ -15,7 +15,7 @@ from experiments import compare, queries, run_groups
 from experiments.errors import ExperimentError
 from experiments.frames import metric_title, parallel_frame
 from ui import compare_state as cs
-from ui import data, sidebar
+from ui import data, sidebar, tables
 from ui.charts.boundary import boundary_chart
 from ui.charts.compare import (
     at_epoch_chart,
@@ -320,11 +320,18 @@ table["status"] = table["run_id"].map(dict(zip(shown["run_id"], queries.status_l
 starts = shown["start_time"].dt.tz_convert(None) if len(shown) else pd.Series(dtype="object")
 table.insert(4, "started", starts.to_numpy())
 if "architecture" in shown.columns:
-    table.insert(5, "architecture", shown["architecture"].to_numpy())
+    # A sweep's own row names the sweep, as on the Home page (before its first trial too).
+    is_sweep = shown["run_id"].isin(list(trial_counts)) | shown.get(
+        "params.sweep.objective", pd.Series(index=shown.index, dtype=object)).notna()
+    done = shown.get("metrics.trials_done", pd.Series(index=shown.index, dtype=float))
+    table.insert(5, "architecture", [
+        tables.sweep_architecture(n) if sweep else arch
+        for arch, sweep, n in zip(shown["architecture"], is_sweep, done, strict=True)])
 table_key = f"{cs.TABLE}.{hashlib.sha1(''.join(table['run_id']).encode()).hexdigest()[:10]}"
 event = st.dataframe(
     table, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(3, len(table))),
     key=table_key, on_select="rerun", selection_mode="multi-row",
+    placeholder=tables.EMPTY,  # a setting a run does not log: "—", as on Home
     column_order=[c for c in table.columns if c != "run_id"],
     column_config={
         "open": st.column_config.LinkColumn("open", display_text="details ↗", width="small",

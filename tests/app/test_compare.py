@@ -242,3 +242,30 @@ def test_sections_below_the_fold_are_built_when_opened(app, runs):
     at.session_state[cs.OPEN_REPLICATES] = True
     at.run()
     assert len(_specs(at)) == 2 + 2 + 2 + 4  # + bands and spread, scatter and parallel
+
+
+def test_a_sweeps_row_names_the_sweep_and_its_empty_settings_read_as_a_dash(app, store):
+    """A sweep's parent logs only the settings its search does not vary: its row says
+    "sweep of N trials" (as on Home) and its empty cells read "—", not "None"."""
+    from experiments.sweeps import SweepSpec, run_sweep
+
+    single = train(_spec(0.1), tracking_uri=store, experiment="cmp", log_model=False).run_id
+    sweep = SweepSpec.from_dict({
+        "name": "dashes", "dataset": {"name": "xor", "n_samples": 60},
+        "model": {"hidden": [4], "activation": "tanh"},
+        "training": {"optimizer": "adam", "learning_rate": 0.05, "epochs": 5, "batch_size": 16},
+        "sweep": {"method": "random", "trials": 2,
+                  "space": {"training.learning_rate": {"log_uniform": [0.01, 0.3]},
+                            "model.hidden": {"choice": [[2], [4]]}}}})
+    parent = run_sweep(sweep, tracking_uri=store).parent_run_id
+    at = _open(app, sections=False)
+    frame = at.dataframe[0]
+    table = frame.value.set_index("run_id")
+    assert table.loc[parent, "architecture"] == "sweep of 2 trials"
+    assert table.loc[single, "architecture"] == "2-4-1"
+    # The varied settings are not on the parent's row: empty cells, drawn as the placeholder
+    # (Streamlit draws "None" without one), in a number column that still sorts as numbers.
+    assert pd.isna(table.loc[parent, "training.learning_rate"])
+    assert pd.isna(table.loc[parent, "model.hidden"])
+    assert pd.api.types.is_float_dtype(table["training.learning_rate"])
+    assert frame.proto.placeholder == "—"
