@@ -15,6 +15,7 @@ work in place, the output delta is fused for matched losses, each layer does one
 per direction (the first layer computes no input gradient), all parameters live in one
 flat vector so an optimizer step is a few vector operations, and each reshuffled batch
 is gathered into a buffer of one batch (:class:`Batches`): the data is never copied.
+The first layer's bias rides in its matmuls (``[X, 1] [W; b]``, see :class:`Workspace`).
 The training accuracy costs one numpy call a batch (:class:`EpochMetric`).
 """
 
@@ -181,6 +182,20 @@ class Workspace:
             for layer in layers
         ]
         self._views: dict[int, list[tuple[np.ndarray, np.ndarray | None]]] = {}
+        # The first layer's bias rides in its matmuls: W and b lie one after the other in
+        # the flat vectors (Dense in a Sequential), so [W; b] is one (n_inputs + 1) x
+        # n_units matrix, and a batch gathered into [X, 1] gives Z = [X, 1] [W; b] and
+        # [dW; db] = [X, 1]ᵀ delta in one matmul each: no bias add, no column sums.
+        first = layers[0]
+        Wb, dWb = _joined(first.W, first.b), _joined(first.dW, first.db)
+        if Wb is None or dWb is None or not backward or first.W.shape[1] == 1:
+            Wb = dWb = None               # one unit: BLAS takes gemv, which sums otherwise
+        self._Wb, self._dWb = Wb, dWb
+        self._inputs: np.ndarray | None = None
+        self._input_views: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        if self._Wb is not None:
+            self._inputs = np.empty((batch_size, first.W.shape[0] + 1), dtype)
+            self._inputs[:, -1] = 1.0
         #: Called as ``recorder(what, layer_index, array)`` at each intermediate the
         #: buffers later overwrite: ``"Z"`` before the activation, ``"dA"`` (dE/dA)
         #: before the activation's derivative, ``"delta"`` (dE/dZ). The array is a
@@ -197,12 +212,40 @@ class Workspace:
             self._views[m] = views
         return views
 
+    def input_buffer(self, m: int) -> np.ndarray | None:
+        """Where :meth:`forward` wants a batch of ``m`` rows: a view of the first
+        layer's ``[X, 1]`` buffer (None when the first layer's bias is added apart).
+
+        A batch gathered into this very view (:class:`Batches` does) is not copied
+        again; any other ``Xb`` is copied into it by :meth:`forward`.
+        """
+        if self._inputs is None:
+            return None
+        views = self._input_views.get(m)
+        if views is None:
+            inputs = self._inputs[:m]
+            views = self._input_views[m] = (inputs, inputs[:, :-1])
+        return views[1]
+
     def forward(self, Xb: np.ndarray) -> np.ndarray:
         """Forward pass of a batch; returns the output activations (a view of a buffer)."""
         A = Xb
         record = self.recorder
-        buffers = self.buffers(Xb.shape[0])
-        for i, (layer, (Z, _)) in enumerate(zip(self.plan, buffers, strict=True)):
+        m = Xb.shape[0]
+        buffers = self.buffers(m)
+        start = 0
+        if self._Wb is not None:
+            x = self.input_buffer(m)
+            if Xb is not x:
+                np.copyto(x, Xb)
+            Z = buffers[0][0]
+            np.matmul(self._input_views[m][0], self._Wb, out=Z)
+            if record is not None:
+                record("Z", 0, Z)
+            A = self.plan[0].forward(Z)
+            start = 1
+        for i in range(start, len(self.plan)):
+            layer, Z = self.plan[i], buffers[i][0]
             np.matmul(A, layer.W, out=Z)
             Z += layer.b
             if record is not None:
@@ -243,8 +286,27 @@ class Workspace:
             if record is not None:
                 record("delta", i - 1, delta)
         first = plan[0]                   # no input gradient for the first layer
-        np.matmul(Xb.T, delta, out=first.dW)
-        np.add.reduce(delta, axis=0, out=first.db)
+        if self._dWb is not None:         # [dW; db] = [X, 1]ᵀ delta (forward filled [X, 1])
+            np.matmul(self._input_views[Xb.shape[0]][0].T, delta, out=self._dWb)
+        else:
+            np.matmul(Xb.T, delta, out=first.dW)
+            np.add.reduce(delta, axis=0, out=first.db)
+
+
+def _joined(W: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``[W; b]`` as one ``(n_inputs + 1, n_units)`` view, when ``b`` follows ``W`` in one
+    contiguous vector (a :class:`nncore.Dense` bound to a Sequential); else None."""
+    base = W.base
+    item = W.itemsize
+    if (base is None or b.base is not base or base.ndim != 1 or not base.flags.c_contiguous
+            or not W.flags.c_contiguous or b.ndim != 1 or b.strides != (item,)
+            or b.shape[0] != W.shape[1] or b.dtype != W.dtype or base.dtype != W.dtype):
+        return None
+    w_at = W.__array_interface__["data"][0]
+    if b.__array_interface__["data"][0] != w_at + W.nbytes:
+        return None
+    offset = (w_at - base.__array_interface__["data"][0]) // item
+    return base[offset : offset + W.size + b.size].reshape(W.shape[0] + 1, W.shape[1])
 
 
 # --------------------------------------------------------------------------- metrics
