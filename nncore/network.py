@@ -304,6 +304,7 @@ class Sequential:
         callbacks: Sequence[Callback] | None = None,
         l2: float = 0.0,
         lr_schedule: str | Schedule | None = None,
+        train_metric: bool = True,
     ) -> History:
         """Train with gradient descent and backpropagation.
 
@@ -341,6 +342,15 @@ class Sequential:
             optimizer's learning rate times ``schedule.factor(epoch, epochs)`` and logs
             it as ``lr``. The optimizer's learning rate is back at its base value when
             ``fit`` returns or raises. None keeps it constant.
+        train_metric : bool, default True
+            Record the training accuracy (classifiers) or RMSE (regression) of every
+            epoch, ``train_accuracy``/``train_rmse``, counted over the epoch's batches
+            as they train. False skips it (one numpy call a batch and a few an epoch,
+            which count on tiny networks): the history then has ``train_loss`` (and the
+            validation metrics) only, and the divergence rule for a network stuck at
+            the loss's clipping ceiling, which needs the training error rate, is not
+            applied (non-finite or exploding losses and weights still are). The
+            gradients and weights are the same either way.
 
         Returns
         -------
@@ -367,7 +377,7 @@ class Sequential:
         return training.train(
             self, X, targets, loss_fn, optimizer=optimizer, epochs=epochs,
             batch_size=batch_size, shuffle=shuffle, validation=validation,
-            callbacks=callbacks, l2=l2, lr_schedule=lr_schedule,
+            callbacks=callbacks, l2=l2, lr_schedule=lr_schedule, train_metric=train_metric,
         )
 
     # ------------------------------------------------------------------ state

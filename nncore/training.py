@@ -446,6 +446,17 @@ class LabelAccuracy(EpochMetric):
         return finish_metric(self.name, correct, seen, 1)
 
 
+class NoMetric(EpochMetric):
+    """No training metric (``fit(train_metric=False)``): counts nothing, costs nothing."""
+
+    def add(self, A: np.ndarray, Yb: np.ndarray, start: int) -> None:
+        """Count nothing."""
+
+    def result(self, seen: int) -> float:
+        """NaN: there is no training metric."""
+        return math.nan
+
+
 def epoch_metric(output_activation: str, targets: Targets) -> EpochMetric:
     """The cheapest :class:`EpochMetric` for a network's output and its targets."""
     if targets.labels is not None and output_activation in CLASSIFIER_OUTPUTS:
@@ -734,12 +745,15 @@ def train(
     callbacks: Sequence[Callback] | None = None,
     l2: float = 0.0,
     lr_schedule: str | Schedule | None = None,
+    train_metric: bool = True,
 ) -> History:
     """Mini-batch gradient descent on validated data; see :meth:`nncore.Sequential.fit`.
 
     ``X`` is a C-contiguous matrix in the network's dtype, ``targets`` and the
     validation targets come from ``Sequential.encode_targets``, and ``loss`` suits the
-    output layer (``Sequential.resolve_loss``).
+    output layer (``Sequential.resolve_loss``). ``train_metric=False`` skips the
+    training accuracy or RMSE (and with it the stuck-network rule of
+    :func:`divergence`, which needs the training error rate).
     """
     batch_size = check_bound("fit.batch_size", batch_size, allow_none=True)
     l2 = check_bound("fit.l2", l2)
@@ -752,10 +766,15 @@ def train(
     workspace = Workspace(layers, bs, network.dtype)
     output = workspace.output_activation
     batches = Batches(X, targets.Y, bs, network.rng, shuffle)
-    metric = epoch_metric(output, targets)
+    if not isinstance(train_metric, bool | np.bool_):
+        raise ValueError(f"train_metric must be True or False; got {train_metric!r}")
+    name = metric_name(output)            # the validation metric's name in any case
+    metric = epoch_metric(output, targets) if train_metric else NoMetric(name, 1)
     batch_callbacks = [cb for cb in callbacks if wants_batches(cb)]
     params, grads = network.parameters, network.gradients
-    ceiling = loss_ceiling(loss.name, network.dtype) if metric.name == "accuracy" else None
+    ceiling = (loss_ceiling(loss.name, network.dtype)
+               if train_metric and name == "accuracy" else None)
+    zeros = np.zeros_like(params)         # params·0 is 0 unless a weight is inf or NaN
     first_loss: list[float] = []          # the first epoch's training loss, once known
     l2_pairs = [(layer.W, layer.dW) for layer in layers] if l2 else []
     last_good = params.copy()
@@ -786,11 +805,11 @@ def train(
             if network.stop_training:
                 break
         train_loss = loss_sum / seen
-        train_metric = metric.result(seen)
+        train_score = metric.result(seen)
         why = divergence(train_loss, first_loss[0] if first_loss else None,
-                         error_rate=None if ceiling is None else 1.0 - train_metric,
+                         error_rate=None if ceiling is None else 1.0 - train_score,
                          ceiling=ceiling, loss_name=loss.name)
-        if why is None and not np.isfinite(params).all():
+        if why is None and params.dot(zeros) != 0.0:     # one BLAS call: no bool mask
             why = "a weight became infinite or NaN"
         if why is not None:
             np.copyto(params, last_good)          # keep the weights of the last good epoch
@@ -798,16 +817,19 @@ def train(
         np.copyto(last_good, params)
         if not first_loss:
             first_loss.append(train_loss)
-        logs = {"train_loss": train_loss, f"train_{metric.name}": train_metric}
+        logs = {"train_loss": train_loss}
+        if train_metric:
+            logs[f"train_{name}"] = train_score
         if validation is not None:
             scores = score(val_workspace.forward(X_val), val_targets, loss, output)
             logs["val_loss"] = scores["loss"]
-            logs[f"val_{metric.name}"] = scores[metric.name]
+            logs[f"val_{name}"] = scores[name]
         return logs, None
 
     run_params = {
         "batch_size": batch_size, "n_samples": n, "loss": loss.name,
         "optimizer": opt.get_config(), "l2": l2, "has_validation": validation is not None,
+        "train_metric": train_metric,
     }
     # Overflow on the way to a divergence is reported by TrainingDiverged, not warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
