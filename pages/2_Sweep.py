@@ -240,8 +240,10 @@ with controls:
                      on_change=follow_objective,
                      help="The per-epoch metric a trial is judged by (its final value).")
         directions = ["minimize", "maximize"]
+        # Once follow_objective has set it, the session state's value wins; a non-zero
+        # index beside it makes Streamlit log a warning with a stack trace on every run.
         c2.selectbox("Direction", directions, key=sf.DIRECTION,
-                     index=index(directions, sf.DIRECTION),
+                     index=0 if sf.DIRECTION in ss else index(directions, sf.DIRECTION),
                      help="Set from the objective (losses down, accuracies up); change it "
                           "for a metric of your own.")
         c3.selectbox("Pruner", list(PRUNERS), key=sf.PRUNER, index=index(list(PRUNERS),
