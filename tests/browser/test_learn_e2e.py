@@ -42,13 +42,18 @@ def _tab(page, name: str) -> None:
     settle(page, then_ms=500)
 
 
-def test_learn_from_a_finished_train_run(server, page, tmp_path):
-    page.goto(f"{server}/Train")
-    page.get_by_role("heading", name="Train a network").wait_for()
+def _open_on_moons(page, url: str, heading: str) -> None:
+    """Open a page, wait for its heading and pick the moons dataset."""
+    page.goto(url)
+    page.get_by_role("heading", name=heading).wait_for()
     settle(page)
     page.locator('[data-testid="stSelectbox"]', has_text="Dataset").first.click()
     page.get_by_role("option", name="moons", exact=True).click()
     settle(page)
+
+
+def test_learn_from_a_finished_train_run(server, page, tmp_path):
+    _open_on_moons(page, f"{server}/Train", "Train a network")
     epochs = page.get_by_role("spinbutton", name="Epochs")
     epochs.fill("200")
     epochs.press("Enter")
@@ -109,12 +114,7 @@ def test_learn_perceptron_trick_and_exports(server, page, tmp_path):
     """A fresh perceptron on moons: the trick fires on misclassified points and draws the
     line before and after; then a fresh network's step downloads as a handout and as a
     NumPy script that runs on its own and prints the step's loss."""
-    page.goto(f"{server}/Learn")
-    page.get_by_role("heading", name="Learn: backpropagation, step by step").wait_for()
-    settle(page)
-    page.locator('[data-testid="stSelectbox"]', has_text="Dataset").first.click()
-    page.get_by_role("option", name="moons", exact=True).click()
-    settle(page)
+    _open_on_moons(page, f"{server}/Learn", "Learn: backpropagation, step by step")
     page.get_by_text("Perceptron", exact=True).click()
     settle(page)
     page.get_by_role("heading", name="2 · The perceptron trick").wait_for()
