@@ -688,10 +688,16 @@ class Batches:
         Draws each epoch's order.
     shuffle : bool
         Reshuffle every epoch (ignored when one batch holds every row).
+    into : callable or None
+        ``into(m)`` gives the array :meth:`Workspace.forward` wants a batch of ``m`` rows
+        in (:meth:`Workspace.input_buffer`), or None. When one batch holds every row,
+        ``X`` is copied into it once, here, and that array is every epoch's batch: the
+        workspace then copies nothing per epoch.
     """
 
     def __init__(self, X: np.ndarray, Y: np.ndarray, batch_size: int,
-                 rng: np.random.Generator, shuffle: bool) -> None:
+                 rng: np.random.Generator, shuffle: bool,
+                 into: Callable[[int], np.ndarray | None] | None = None) -> None:
         n = X.shape[0]
         self.X, self.Y, self.rng = X, Y, rng
         self.batch_size = batch_size
@@ -708,6 +714,10 @@ class Batches:
         else:                    # each batch a view of the data
             self._batches = [(start, X[start : start + m], Y[start : start + m])
                              for start, m in zip(self.starts, sizes, strict=True)]
+            buffer = into(n) if into is not None and len(sizes) == 1 else None
+            if buffer is not None:   # one full batch: into the workspace's buffer, once
+                np.copyto(buffer, X)
+                self._batches = [(0, buffer, Y)]
 
     def new_epoch(self) -> np.ndarray | None:
         """Draw the next epoch's order (with reshuffling) and return it."""
@@ -765,7 +775,7 @@ def train(
     bs = n if batch_size is None else min(batch_size, n)
     workspace = Workspace(layers, bs, network.dtype)
     output = workspace.output_activation
-    batches = Batches(X, targets.Y, bs, network.rng, shuffle)
+    batches = Batches(X, targets.Y, bs, network.rng, shuffle, into=workspace.input_buffer)
     if not isinstance(train_metric, bool | np.bool_):
         raise ValueError(f"train_metric must be True or False; got {train_metric!r}")
     name = metric_name(output)            # the validation metric's name in any case

@@ -103,3 +103,21 @@ def test_relu_against_a_zero_vector_is_numpys_maximum_with_zero_bit_for_bit(shap
     bits = np.int32 if dtype == np.float32 else np.int64
     np.testing.assert_array_equal(np.ascontiguousarray(got).view(bits),
                                   np.ascontiguousarray(expected).view(bits))
+
+
+def test_a_full_batch_is_copied_into_the_workspace_once_and_reused():
+    from nncore.training import Batches
+
+    model = mlp([4, 3, 2], "tanh", "softmax", seed=0)
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((10, 4)), rng.standard_normal((10, 2))
+    workspace = Workspace(model.layers, 10, model.dtype)
+    batches = Batches(X, Y, 10, rng, shuffle=True, into=workspace.input_buffer)
+    for _ in range(2):
+        batches.new_epoch()
+        [(start, Xb, Yb)] = list(batches)
+        assert start == 0 and Xb is workspace.input_buffer(10) and Yb is Y
+        np.testing.assert_array_equal(Xb, X)
+    # mini-batches in data order stay views of the data; forward copies them
+    batches = Batches(X, Y, 4, rng, shuffle=False, into=workspace.input_buffer)
+    assert all(np.shares_memory(Xb, X) for _, Xb, _ in batches)
