@@ -122,37 +122,44 @@ if shown_metrics:
                    else {"epochs": "epochs", "duration_s": "training time"}[m], text)
 
 # --------------------------------------------------------------------------- actions
-a1, a2, a3, a4, a5 = st.columns(5)
+# The actions on this run as buttons in one row, the pages it leads to as links below
+# (a page link has no border: among the buttons it read as a broken one).
+a1, a2, a3, a4 = st.columns(4)
 with a1:
     reproduce = st.button("Reproduce this run", key=cs.REPRODUCE, icon=":material/replay:",
-                          type="primary", help="Train again with the same spec (seeds "
-                          "included); the new run is tagged with this one's id.")
-a2.page_link(sidebar.TRAIN, label="Tweak in Train", icon=":material/tune:",
-             query_params=state.query_from_spec(spec) if spec.dataset.name != "csv" else None)
-with a3:
+                          type="primary", width="stretch",
+                          help="Train again with the same spec (seeds included); the new "
+                               "run is tagged with this one's id.")
+with a2:
     st.download_button("Export as script", training_script(spec, run_id=run_id),
                        file_name=f"train_{run_id[:8]}.py", mime="text/x-python",
-                       key="run_export_script", on_click="ignore", icon=":material/code:")
-with a4:
+                       key="run_export_script", on_click="ignore", icon=":material/code:",
+                       width="stretch")
+with a3:
     st.download_button("spec.toml", spec.to_toml(), file_name=f"spec_{run_id[:8]}.toml",
                        mime="application/toml", key="run_spec_toml", on_click="ignore",
-                       icon=":material/description:")
+                       icon=":material/description:", width="stretch")
 model, preprocessor, model_error = None, None, None
 try:
     model, preprocessor = run_model(tracking_uri, run_id)
 except Exception as e:  # no weights (failed early), or an unreachable artifact store
     model_error = f"{type(e).__name__}: {e}"
-with a5:
+with a4:
     if model is not None:
         st.download_button("Weights (.zip)", lambda: weights_archive(model),
                            file_name=f"weights_{run_id[:8]}.zip", mime="application/zip",
                            key="run_weights", on_click="ignore", icon=":material/download:",
+                           width="stretch",
                            help="model.npz + model.json: nncore.load('model') reads them.")
     else:
-        st.button("Weights (.zip)", disabled=True, key="run_weights_missing",
+        st.button("Weights (.zip)", disabled=True, key="run_weights_missing", width="stretch",
                   help="This run has no saved weights.")
+l1, l2 = st.columns(2)
+l1.page_link(sidebar.TRAIN, label="Tweak in Train", icon=":material/tune:",
+             query_params=state.query_from_spec(spec) if spec.dataset.name != "csv" else None,
+             help="The Train page with this run's settings filled in.")
 if model is not None and spec.dataset.name != "csv":  # Learn rebuilds the run's dataset
-    st.page_link(sidebar.LEARN, label="Step through its backpropagation on Learn",
+    l2.page_link(sidebar.LEARN, label="Step through its backpropagation on Learn",
                  icon=":material/school:", query_params={"source": "run", "run": run_id})
 
 if reproduce:
