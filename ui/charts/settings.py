@@ -122,7 +122,8 @@ def parallel_coordinates(
     axes = list(dict.fromkeys(data["axis"]))
     hover = alt.selection_point(name="line_hover", fields=["run"], on="pointerover",
                                 clear="pointerout")
-    x = alt.X("axis:N", sort=axes, title=None,
+    # Padding keeps the first and last axes (and their centred names) off the edges.
+    x = alt.X("axis:N", sort=axes, title=None, scale=alt.Scale(padding=0.3),
               axis=alt.Axis(labelAngle=0, orient="top", labelPadding=22, labelLimit=110,
                             labelOverlap=False, domain=False, ticks=False,
                             labelFontWeight="bold", labelExpr="split(datum.label, '.')[1] || "
