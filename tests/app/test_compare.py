@@ -269,3 +269,30 @@ def test_a_sweeps_row_names_the_sweep_and_its_empty_settings_read_as_a_dash(app,
     assert pd.isna(table.loc[parent, "model.hidden"])
     assert pd.api.types.is_float_dtype(table["training.learning_rate"])
     assert frame.proto.placeholder == "—"
+
+
+def test_the_runs_are_read_again_as_soon_as_the_store_changes(app, runs, store):
+    """The runs table is cached for minutes (MLflow's search of 200 runs takes 0.4-1 s),
+    keyed by the store's version: a new run, a renamed and a deleted one show at once."""
+    from experiments.tracking import mlflow_client
+    from ui import data
+
+    at = _open(app, sections=False)
+    assert any(s.value.startswith("Runs · 4 of 4") for s in at.subheader)
+    before = data.store_version(store)
+    assert before[0] == "sql"
+    new = train(_spec(0.3, 5), tracking_uri=store, experiment="cmp", log_model=False).run_id
+    assert data.store_version(store) != before
+    at.switch_page(COMPARE).run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Runs · 5 of 5") for s in at.subheader)
+    assert new in set(at.dataframe[0].value["run_id"])
+    client = mlflow_client(store)
+    client.set_tag(new, "mlflow.runName", "renamed-run")
+    at.switch_page(COMPARE).run()
+    table = at.dataframe[0].value.set_index("run_id")
+    assert table.loc[new, "run_name"] == "renamed-run"
+    client.delete_run(new)
+    at.switch_page(COMPARE).run()
+    assert any(s.value.startswith("Runs · 4 of 4") for s in at.subheader)
+    assert new not in set(at.dataframe[0].value["run_id"])

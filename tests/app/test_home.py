@@ -18,7 +18,7 @@ def test_empty_store_shows_first_run_state(app, store, tmp_path):
     text = _texts(app)
     assert "No runs yet" in text
     # The sidebar names the store and the exact command for the MLflow UI on it.
-    sidebar = "\n".join(c.value for c in app.sidebar.code)
+    sidebar = "\n".join(m.value for m in app.sidebar.markdown)
     assert store in sidebar
     assert f"mlflow ui --backend-store-uri {store}" in sidebar
     # Showing an empty store does not create it.
@@ -49,7 +49,22 @@ def test_tracking_uri_is_read_on_every_run(store, tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", other)
     at.run()
     assert not at.exception
-    assert other in "\n".join(c.value for c in at.sidebar.code)
+    assert other in "\n".join(m.value for m in at.sidebar.markdown)
     assert "No runs yet" in _texts(at)
     # Neither store was created just to show that it has no runs.
     assert not (tmp_path / "other.db").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+def test_a_new_run_is_listed_at_once_though_the_table_is_cached(store):
+    """Home's runs table is kept while the store's version is unchanged: a run trained
+    since the last visit (another process, the CLI) is listed on the next one."""
+    spec = RunSpec.from_dict({"dataset": {"name": "moons", "n_samples": 40},
+                              "model": {"hidden": [4]}, "training": {"epochs": 3}})
+    first = train(spec, source="test", log_model=False).run_id
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert list(at.dataframe[0].value["run id"]) == [first]
+    at.run()  # cached now
+    second = train(spec, source="test", log_model=False).run_id
+    at.run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["run id"]) == [second, first]
