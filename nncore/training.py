@@ -185,7 +185,10 @@ class Workspace:
         # The first layer's bias rides in its matmuls: W and b lie one after the other in
         # the flat vectors (Dense in a Sequential), so [W; b] is one (n_inputs + 1) x
         # n_units matrix, and a batch gathered into [X, 1] gives Z = [X, 1] [W; b] and
-        # [dW; db] = [X, 1]ᵀ delta in one matmul each: no bias add, no column sums.
+        # [dW; db] = [X, 1]ᵀ delta in one matmul each: no bias add, no column sums. The
+        # same numbers while OpenBLAS sums each product in order (the bias last, as the
+        # separate add did): not for one row or one unit (gemv), which keep the separate
+        # add, nor where a batch or the inputs span two of its K-blocks (hundreds).
         first = layers[0]
         Wb, dWb = _joined(first.W, first.b), _joined(first.dW, first.db)
         if Wb is None or dWb is None or not backward or first.W.shape[1] == 1:
@@ -234,7 +237,7 @@ class Workspace:
         m = Xb.shape[0]
         buffers = self.buffers(m)
         start = 0
-        if self._Wb is not None:
+        if self._Wb is not None and m > 1:    # one row: BLAS takes gemv, which sums otherwise
             x = self.input_buffer(m)
             if Xb is not x:
                 np.copyto(x, Xb)
@@ -286,7 +289,7 @@ class Workspace:
             if record is not None:
                 record("delta", i - 1, delta)
         first = plan[0]                   # no input gradient for the first layer
-        if self._dWb is not None:         # [dW; db] = [X, 1]ᵀ delta (forward filled [X, 1])
+        if self._dWb is not None and Xb.shape[0] > 1:    # [dW; db] = [X, 1]ᵀ delta
             np.matmul(self._input_views[Xb.shape[0]][0].T, delta, out=self._dWb)
         else:
             np.matmul(Xb.T, delta, out=first.dW)

@@ -38,7 +38,7 @@ def separate_copy(model) -> list[SeparateLayer]:
 
 @pytest.mark.parametrize(("sizes", "m", "dtype"), [
     ([6, 8, 1], 400, "float32"), ([2, 32, 32, 3], 64, "float32"), ([5, 4, 3], 23, "float64"),
-    ([3, 4, 1], 1, "float64"), ([3, 4, 1], 2, "float32"),
+    ([3, 4, 1], 1, "float64"), ([3, 4, 1], 2, "float32"), ([3, 8, 5, 1], 1, "float32"),
 ])
 def test_the_fused_first_layer_gives_the_separate_bias_gradients_bit_for_bit(sizes, m, dtype):
     output = "sigmoid" if sizes[-1] == 1 else "softmax"
