@@ -192,3 +192,27 @@ def test_compare_then_run_page(server, page, tmp_path):
     settle(page, 60_000, then_ms=500)
     _tab_chart(page)  # the confusion matrix
     _shot(page, tmp_path, "run_weights")
+
+
+def test_a_metric_switch_redraws_the_charts_in_place(server, page):
+    """The curves and the ranking keep their Vega views when the metric changes (issue 13:
+    the metric is in their data, so Streamlit swaps the data instead of embedding new
+    views); their titles follow the metric."""
+    url, xor, _ = server
+    page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]}&metric=val_loss")
+    page.get_by_role("heading", name="Compare runs").wait_for()
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    for i in (0, 1):
+        charts.nth(i).locator("svg.marks text", has_text="validation loss").first.wait_for()
+    settle(page, 60_000, then_ms=500)
+    page.evaluate("""() => document.querySelectorAll(
+        '[data-testid="stVegaLiteChart"] svg.marks').forEach(v => { v.__drawn = true; })""")
+    page.get_by_role("combobox", name="Metric", exact=True).click()
+    page.get_by_role("option", name="validation accuracy", exact=True).click()
+    for i in (0, 1):
+        charts.nth(i).locator("svg.marks text", has_text="validation accuracy").first.wait_for()
+    settle(page, 60_000, then_ms=500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    kept = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stVegaLiteChart"] svg.marks')].map(v => v.__drawn === true)""")
+    assert kept == [True, True], kept
