@@ -159,24 +159,24 @@ class LeakyReLU(Activation):
         return delta
 
 
-#: Up to this many columns, :func:`row_max` works column by column.
+#: Up to this many columns, :func:`row_max` reduces a transposed copy over its rows.
 NARROW_ROWS = 16
 
 
 def row_max(Z: np.ndarray) -> np.ndarray:
     """The maximum of each row of ``Z`` as a new ``(m, 1)`` array.
 
-    numpy reduces a short row slowly (one inner-loop call per row: 5 us for 64 rows of
-    3). For up to :data:`NARROW_ROWS` columns, ``K - 1`` elementwise maxima over whole
-    columns are several times faster and give the same numbers (a maximum is exact,
-    and NaN propagates the same way).
+    numpy reduces a short row slowly (one inner-loop call per row), and comparing whole
+    columns, strided, is not much faster (15 us for 256 rows of 10). For up to
+    :data:`NARROW_ROWS` columns, ``Z`` is transposed into a new contiguous ``(K, m)``
+    array and reduced over its first axis: ``K - 1`` elementwise maxima of contiguous
+    rows, in column order, as the column-by-column loop did (3 us for 256 x 10). A
+    maximum is exact and NaN and -0.0 go the same way, so the numbers are those of
+    ``Z.max(axis=1, keepdims=True)``.
     """
     if Z.shape[1] > NARROW_ROWS:
         return np.maximum.reduce(Z, axis=1, keepdims=True)
-    column = Z[:, :1].copy()
-    for j in range(1, Z.shape[1]):
-        np.maximum(column, Z[:, j : j + 1], out=column)
-    return column
+    return np.maximum.reduce(Z.T.copy(), axis=0)[:, None]
 
 
 class Softmax(Activation):

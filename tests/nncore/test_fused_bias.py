@@ -121,3 +121,21 @@ def test_a_full_batch_is_copied_into_the_workspace_once_and_reused():
     # mini-batches in data order stay views of the data; forward copies them
     batches = Batches(X, Y, 4, rng, shuffle=False, into=workspace.input_buffer)
     assert all(np.shares_memory(Xb, X) for _, Xb, _ in batches)
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 10, 16])
+def test_row_max_of_the_transposed_copy_is_the_column_loop_bit_for_bit(width: int):
+    from nncore.activations import row_max
+
+    rng = np.random.default_rng(width)
+    Z = rng.standard_normal((257, width)).astype(np.float32)
+    Z[::5] = 0.0
+    Z[::7, 0] = -0.0                           # -0.0 against 0.0: the first one wins
+    Z[11, width // 2] = np.nan
+    Z[13, -1] = -np.inf
+    column = Z[:, :1].copy()                   # the loop row_max ran before
+    for j in range(1, width):
+        np.maximum(column, Z[:, j : j + 1], out=column)
+    got = row_max(Z)
+    assert got.shape == (257, 1) and got.flags.c_contiguous
+    np.testing.assert_array_equal(got.view(np.int32), column.view(np.int32))
