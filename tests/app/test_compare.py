@@ -83,6 +83,7 @@ def test_runs_table_and_charts(app, runs):
     # The learning curves hold the compared runs' histories (all four: none picked, the
     # page compares the most recent ones), every epoch of their validation loss.
     chart, spec = _chart_with_param(at, "pick")
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"  # a point per value
     frames = list(_frames(chart).values())  # the curves, and the title (the metric's name)
     assert [{"title": "validation loss"}] in [f.to_dict("records") for f in frames]
     curves = max(frames, key=len)
@@ -230,8 +231,8 @@ def test_sections_below_the_fold_are_built_when_opened(app, runs):
     assert not any(e.proto.expanded for e in at.expander)
     specs = _specs(at)
     assert len(specs) == 2  # the curves and the ranking at an epoch
-    assert not any(s.get("usermeta", {}).get("embedOptions", {}).get("renderer") == "canvas"
-                   for s in specs)
+    assert not any([ly["mark"]["type"] for ly in s.get("layer", [])] == ["rect", "point"]
+                   for s in specs)  # no boundary panel
     at.session_state[cs.OPEN_DECISIONS] = True  # what clicking the expander does
     at.run()
     assert not at.exception, at.exception

@@ -124,21 +124,21 @@ def test_compare_then_run_page(server, page, tmp_path):
     charts.nth(8).locator("canvas.marks").first.wait_for()  # the last boundary panel
     page.wait_for_url("**decisions=1**")  # the URL keeps the open sections: a link opens them
     assert "settings=1" in page.url and "replicates=1" in page.url
-    charts.first.locator("svg.marks").first.wait_for()
-    curves = charts.first
-    assert curves.locator(".mark-line path").count() >= 3  # the three runs from the URL
+    curves = charts.first.locator("canvas.marks")  # a canvas (issue 13: a point per value)
+    curves.first.wait_for()
+    assert _painted_pixels(curves.first) > 5_000  # the three runs' lines, the axes
     _shot(page, tmp_path, "top")
     # Charts in page order: curves, ranking at an epoch, replicate bands, replicate
     # spread (the chosen metric's sections), scatter, parallel coordinates, one decision
     # boundary per compared run. The boundaries are drawn on a canvas (issue 13: ~2,700
-    # marks each), the others as SVG.
+    # marks each), and so are the curves (a hover point per value); the others as SVG.
     names = ["curves", "at", "bands", "spread", "scatter", "parallel", "boundary_1",
              "boundary_2", "boundary_3"]
     assert charts.count() == len(names)
     for i, key in enumerate(names):
         chart = charts.nth(i)
         chart.scroll_into_view_if_needed()
-        if key.startswith("boundary"):
+        if key.startswith("boundary") or key == "curves":
             canvas = chart.locator("canvas.marks").first
             canvas.wait_for()
             assert _painted_pixels(canvas) > 10_000, key  # cells and points, not blank
@@ -202,17 +202,21 @@ def test_a_metric_switch_redraws_the_charts_in_place(server, page):
     page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]}&metric=val_loss")
     page.get_by_role("heading", name="Compare runs").wait_for()
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    for i in (0, 1):
-        charts.nth(i).locator("svg.marks text", has_text="validation loss").first.wait_for()
+    curves = charts.nth(0).locator("canvas.marks")  # drawn on a canvas
+    ranking = charts.nth(1).locator("svg.marks")
+    curves.first.wait_for()
+    ranking.locator("text", has_text="validation loss").first.wait_for()
     settle(page, 60_000, then_ms=500)
-    page.evaluate("""() => document.querySelectorAll(
-        '[data-testid="stVegaLiteChart"] svg.marks').forEach(v => { v.__drawn = true; })""")
+    before = curves.first.evaluate("c => c.toDataURL()")
+    views = '[data-testid="stVegaLiteChart"] canvas.marks, [data-testid="stVegaLiteChart"] svg.marks'
+    page.evaluate(f"""() => document.querySelectorAll('{views}').forEach(v => {{
+        v.__drawn = true; }})""")
     page.get_by_role("combobox", name="Metric", exact=True).click()
     page.get_by_role("option", name="validation accuracy", exact=True).click()
-    for i in (0, 1):
-        charts.nth(i).locator("svg.marks text", has_text="validation accuracy").first.wait_for()
+    ranking.locator("text", has_text="validation accuracy").first.wait_for()
     settle(page, 60_000, then_ms=500)
     assert page.locator('[data-testid="stException"]').count() == 0
-    kept = page.evaluate("""() => [...document.querySelectorAll(
-        '[data-testid="stVegaLiteChart"] svg.marks')].map(v => v.__drawn === true)""")
+    kept = page.evaluate(f"""() => [...document.querySelectorAll('{views}')].map(
+        v => v.__drawn === true)""")
     assert kept == [True, True], kept
+    assert curves.first.evaluate("c => c.toDataURL()") != before  # redrawn on the same canvas
