@@ -14,7 +14,11 @@ Debian's Chromium with Playwright (issue 13, item 2):
   the curves' metric, and opening each section below the fold (built when opened),
   each until settled; and the page with every section open from its link;
 - Train: a moons run watched live for a few seconds, then stopped; the page's own figure
-  of how much of the training time the live view took.
+  of how much of the training time the live view took;
+- a returning visitor: each page opened again in the same browser context (the browser's
+  cache holds Streamlit's JavaScript, ~5 MB on Compare), warm server;
+- the floor every page pays: a one-line Streamlit page (a title) and the same with one
+  20-row ``st.dataframe``, served alike (``--no-floor`` skips them).
 
 Definitions. Times are from the navigation (page loads) or the click (interactions).
 *First paint*: the page's title heading is in the DOM. *Settled*: no running-status
@@ -238,6 +242,63 @@ def wait_settled(page: Any, quiet_s: float, since: float | None = None,
     return float(page.evaluate("window.__bench.last"))
 
 
+def reload_page(browser: Browser, url: str, quiet_s: float) -> tuple[float, float]:
+    """Open ``url`` twice in one context: (first paint, settled) of the second visit."""
+    with browser.page() as page:
+        page.goto(url, wait_until="commit")
+        wait_settled(page, quiet_s)
+        page.goto(url, wait_until="commit")
+        settled = wait_settled(page, quiet_s)
+        heading = page.evaluate("window.__bench.heading")
+        return float(heading) / 1e3, settled / 1e3
+
+
+#: Pages that show what every page of the app pays at least (``--no-floor`` skips them).
+FLOOR_PAGES = {
+    "a one-line page (st.title)": 'import streamlit as st\nst.title("nncore")\n',
+    "a title and a 20-row st.dataframe": (
+        "import pandas as pd\nimport streamlit as st\nst.title(\"nncore\")\n"
+        "st.dataframe(pd.DataFrame({\"a\": range(20), \"b\": [str(i) for i in range(20)]}))\n"),
+}
+
+
+@contextmanager
+def serve_script(source: str, folder: Path, config: Path) -> Iterator[str]:
+    """A Streamlit script (``source``) served alone from ``folder`` with the project's
+    Streamlit settings; yields its address."""
+    import shutil
+    import subprocess
+    import urllib.request
+
+    from tests.browser.support import free_port
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app.py").write_text(source)
+    shutil.copytree(config, folder / ".streamlit", dirs_exist_ok=True)
+    port = free_port()
+    with (folder / "server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log_path = folder / "server.log"
+                        raise SystemExit(f"streamlit did not start: {log_path}") from None
+                    time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(15)
+
+
 def load_page(browser: Browser, url: str, quiet_s: float) -> tuple[float, float]:
     """Open ``url`` in a new context: (first paint, settled) in seconds from navigation."""
     with browser.page() as page:
@@ -317,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the fresh-server measurements (while iterating)")
     parser.add_argument("--no-train", action="store_true",
                         help="skip the Train page's live-view measurement")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the one-line pages that show what every page pays")
     args = parser.parse_args(argv)
 
     wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
@@ -376,6 +439,9 @@ def main(argv: list[str] | None = None) -> int:
                     paint, settled = load_page(browser, base + path, args.quiet)
                     record(f"{name} warm server: first paint", paint)
                     record(f"{name} warm server: settled", settled)
+                for name, path in paths.items():
+                    paint, settled = reload_page(browser, base + path, args.quiet)
+                    record(f"{name} warm server, browser cache warm: settled", settled)
             # Interactions on the Compare page (warm server).
             for _ in range(args.repeats if "Compare" in paths else 0):
                 with browser.page() as page:
@@ -399,6 +465,15 @@ def main(argv: list[str] | None = None) -> int:
                 paint, settled = load_page(browser, base + paths["Compare"] + ALL_OPEN,
                                            args.quiet)
                 record("Compare warm server, every section open: settled", settled)
+            # The floor: what a page with (almost) nothing on it takes, served alike.
+            for name, source in ({} if args.no_floor else FLOOR_PAGES).items():
+                folder = logs / f"floor-{len(samples)}"
+                with serve_script(source, folder, ROOT / ".streamlit") as floor:
+                    load_page(browser, floor, args.quiet)
+                    for _ in range(args.repeats):
+                        paint, settled = load_page(browser, floor, args.quiet)
+                        record(f"Floor, {name}: first paint", paint)
+                        record(f"Floor, {name}: settled", settled)
             trains = []
             for _ in range(0 if args.no_train else max(1, args.repeats - 1)):
                 trains.append(train_share(browser, base, args.train_seconds))

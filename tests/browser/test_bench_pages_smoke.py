@@ -42,6 +42,10 @@ def test_bench_pages_reports_every_figure(tmp_path):
     wanted = [f"{page} {server} server: {what}" for page in PAGES
               for server in ("fresh", "warm") for what in ("first paint", "settled")]
     wanted += list(INTERACTIONS)
+    wanted += [f"{page} warm server, browser cache warm: settled" for page in PAGES]
+    wanted += [f"Floor, {name}: {what}" for name in ("a one-line page (st.title)",
+                                                     "a title and a 20-row st.dataframe")
+               for what in ("first paint", "settled")]
     samples, loads = figures["samples"], figures["loads"]
     for name in wanted:
         values = samples.get(name)
