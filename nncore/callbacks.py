@@ -43,7 +43,7 @@ class Callback:
     def on_train_begin(self, model: Any, params: dict) -> None:
         """Called once before the first epoch. ``params`` describes the run
         (``epochs``, ``batch_size``, ``n_samples``, ``loss``, ``optimizer``, ``l2``,
-        ``has_validation``, ``lr_schedule``)."""
+        ``has_validation``, ``train_metric``, ``lr_schedule``)."""
 
     def on_epoch_end(self, model: Any, epoch: int, logs: dict[str, float]) -> None:
         """Called after every epoch; ``epoch`` counts from 1 and ``logs`` holds its metrics.
