@@ -116,8 +116,17 @@ def test_launch_a_sweep_then_compare_its_top_trials(server, page, tmp_path):
     assert page.get_by_text("▾ 3 trials").count() >= 1 or page.get_by_role(
         "button", name="sweep moons_quick · 3 trials").count() == 1
     curves = page.locator('[data-testid="stVegaLiteChart"]').first
-    curves.locator("svg.marks").first.wait_for()
-    assert curves.locator(".mark-line path").count() >= 3
+    # Compare draws its curves on a canvas (issue 13): painted, not blank.
+    canvas = curves.locator("canvas.marks").first
+    canvas.wait_for()
+    assert canvas.evaluate("""c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const first = [d[0], d[1], d[2], d[3]];
+        for (let i = 4; i < d.length; i += 4) {
+            if (d[i] !== first[0] || d[i + 1] !== first[1] || d[i + 2] !== first[2]) return true;
+        }
+        return false;
+    }""")
     _shot(page, tmp_path, "compare")
 
 
