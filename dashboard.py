@@ -11,7 +11,7 @@ import nncore
 from experiments import ExperimentError, RunSpec
 from experiments.queries import status_labels
 from experiments.tracking import redact_uri
-from ui import data, sidebar, state
+from ui import data, sidebar, state, tables
 
 st.set_page_config(page_title="nncore", page_icon="🧠", layout="wide")
 tracking_uri = sidebar.render("home")
@@ -67,11 +67,6 @@ def train_link(params: dict[str, str]) -> str | None:
     return "Train?" + urllib.parse.urlencode(query)
 
 
-def _count(value: object) -> int:
-    """A logged count, 0 when the run has not logged it (yet): None or NaN in the table."""
-    return int(value) if value is not None and pd.notna(value) else 0
-
-
 def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs table as shown: status (a RUNNING run's with how long it has been silent),
     dataset, architecture, validation score, link."""
@@ -95,7 +90,7 @@ def recent_runs(runs: pd.DataFrame) -> pd.DataFrame:
             else None,
             "dataset": run["dataset"],
             "architecture": run["architecture"] if not objective else
-            f"sweep of {_count(run.get('metrics.trials_done'))} trials",
+            tables.sweep_architecture(run.get("metrics.trials_done")),
             "validation": score,
             "epochs": run.get("metrics.final_epochs"),
             "settings": train_link(params),
@@ -133,6 +128,7 @@ else:
     table = recent_runs(runs.head(20))
     st.dataframe(
         table, hide_index=True, width="stretch",
+        placeholder=tables.EMPTY,  # what a run does not log (a sweep's epochs): "—"
         column_config={
             "started": st.column_config.DatetimeColumn("started (UTC)", format="YYYY-MM-DD HH:mm"),
             "epochs": st.column_config.NumberColumn(format="%d"),
@@ -162,6 +158,7 @@ else:
                 st.dataframe(recent_runs(trials.sort_values(
                     "sweep_trial", key=lambda s: pd.to_numeric(s, errors="coerce"))),
                     hide_index=True, width="stretch", key=f"home_trials:{sweep.run_id}",
+                    placeholder=tables.EMPTY,
                     column_config={"open": st.column_config.LinkColumn(
                         "run id", display_text=r"Run\?run=(.{8})", width="small")},
                     column_order=["status", "architecture", "validation", "epochs",

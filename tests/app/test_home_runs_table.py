@@ -46,3 +46,6 @@ def test_a_sweep_that_has_no_trial_yet_is_listed_beside_one_that_has(store):
     rows = {row["run"]: row for _, row in table.iterrows()}
     assert rows["sweep starting"]["architecture"] == "sweep of 0 trials"
     assert rows["sweep moons_architecture"]["architecture"] == "sweep of 2 trials"
+    # A sweep's parent logs no epochs: its empty cell reads "—", not Streamlit's "None".
+    assert at.dataframe[0].proto.placeholder == "—"
+    assert table.isna().any().any()
