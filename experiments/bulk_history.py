@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-__all__ = ["HISTORY_COLUMNS", "fetch_histories"]
+__all__ = ["HISTORY_COLUMNS", "SQL_SCHEMES", "fetch_histories", "sql_engine"]
 
 _log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ def fetch_histories(client: Any, uri: str, run_ids: Sequence[str]) -> tuple[pd.D
 # ----------------------------------------------------------------------------- SQL stores
 
 
-def _engine(uri: str) -> Any:
+def sql_engine(uri: str) -> Any:
+    """One SQLAlchemy engine per SQL store URI for this process (created on first use)."""
     import sqlalchemy
 
     with _ENGINES_LOCK:
@@ -92,7 +93,7 @@ def _from_sql(uri: str, run_ids: list[str]) -> tuple[pd.DataFrame, dict]:
     import sqlalchemy
     from mlflow.store.tracking.dbmodels.models import SqlMetric, SqlRun
 
-    engine = _engine(uri)
+    engine = sql_engine(uri)
     names = [*HISTORY_COLUMNS, "is_nan"]
     rows: list[tuple] = []
     statuses: dict[str, str] = {}

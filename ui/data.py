@@ -21,6 +21,7 @@ import streamlit as st
 
 from experiments import Dataset, load_dataset, tracking
 from experiments.queries import runs_frame
+from experiments.store_version import store_version as sql_store_version
 from experiments.tracking import sqlite_path
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "nncore-dashboard-uploads"
@@ -89,37 +90,14 @@ UNVERSIONED_TTL = 10
 #: :func:`store_version` changes; this only bounds a change the version cannot see.
 VERSIONED_TTL = 600
 
-#: SQL schemes whose MLflow tables :func:`store_version` reads.
-_SQL_SCHEMES = ("sqlite", "postgresql", "mysql")
-
-#: One statement: what changes whenever a run is created, logs a metric, gets a tag or
-#: a param, changes status, ends, is renamed, deleted or restored, and when an
-#: experiment is created, renamed or deleted. A few milliseconds on a store where
-#: ``search_runs`` of 200 runs takes 0.4-1 s.
-_VERSION_SQL = """SELECT
- (SELECT COUNT(*) FROM runs), (SELECT MAX(start_time) FROM runs),
- (SELECT SUM(COALESCE(end_time, 0)) FROM runs),
- (SELECT SUM(LENGTH(status) + LENGTH(lifecycle_stage) + COALESCE(LENGTH(name), 0))
-  FROM runs),
- (SELECT COUNT(*) FROM latest_metrics), (SELECT MAX(timestamp) FROM latest_metrics),
- (SELECT SUM(step) FROM latest_metrics),
- (SELECT COUNT(*) FROM tags), (SELECT SUM(LENGTH(value)) FROM tags),
- (SELECT COUNT(*) FROM params),
- (SELECT COUNT(*) FROM experiments),
- (SELECT SUM(LENGTH(name) + LENGTH(lifecycle_stage)) FROM experiments)"""
-
-_VERSION_ENGINES: dict[str, Any] = {}
-_VERSION_LOCK = threading.Lock()
-
-
 def store_version(tracking_uri: str) -> tuple[Any, ...]:
-    """A cheap fingerprint of a store's runs: it changes when the runs table would.
+    """What the cached runs tables are keyed by: it changes when a runs table would.
 
-    For SQL stores (SQLite, PostgreSQL, MySQL) one aggregate query over MLflow's tables
-    (counts, latest times, summed lengths; milliseconds). Cached runs tables are keyed
-    by it, so they can be kept long and still show a new run, a new metric or an ended
-    run at once. Other stores (a tracking server), or a query that fails: a value that
-    changes every :data:`UNVERSIONED_TTL` seconds (the tables are read that often).
+    A SQL store's :func:`experiments.store_version.store_version` (one aggregate query,
+    milliseconds), so a new run, a new metric or an ended run shows at once. Other
+    stores (a tracking server), a SQLite file not created yet, or a query that fails: a
+    value that changes every :data:`UNVERSIONED_TTL` seconds (the tables are read that
+    often).
 
     Parameters
     ----------
@@ -129,26 +107,12 @@ def store_version(tracking_uri: str) -> tuple[Any, ...]:
     Returns
     -------
     tuple
-        ``("sql", ...)`` with the aggregates, or ``("time", n)``.
+        ``("sql", ...)`` with the store's aggregates, or ``("time", n)``.
     """
-    scheme = tracking_uri.split(":", 1)[0].split("+", 1)[0].lower()
-    if scheme in _SQL_SCHEMES and (scheme != "sqlite" or store_has_runs(tracking_uri)):
-        try:
-            return ("sql", *_version_row(tracking_uri))
-        except Exception:  # a store MLflow has not created yet, a driver problem: by time
-            pass
+    version = sql_store_version(tracking_uri) if store_has_runs(tracking_uri) else None
+    if version is not None:
+        return ("sql", *version)
     return ("time", int(time.monotonic() // UNVERSIONED_TTL))
-
-
-def _version_row(tracking_uri: str) -> tuple[Any, ...]:
-    import sqlalchemy
-
-    with _VERSION_LOCK:
-        engine = _VERSION_ENGINES.get(tracking_uri)
-        if engine is None:
-            engine = _VERSION_ENGINES[tracking_uri] = sqlalchemy.create_engine(tracking_uri)
-    with engine.connect() as connection:
-        return tuple(connection.execute(sqlalchemy.text(_VERSION_SQL)).one())
 
 
 class _VersionedRunsTable:
