@@ -11,6 +11,7 @@ Screenshots go to /tmp/screenshots/compare_*.png.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,8 @@ def test_compare_then_run_page(server, page, tmp_path):
 def test_a_metric_switch_redraws_the_charts_in_place(server, page):
     """The curves and the ranking keep their Vega views when the metric changes (issue 13:
     the metric is in their data, so Streamlit swaps the data instead of embedding new
-    views); their titles follow the metric."""
+    views); their titles follow the metric. Removing a run from the selection keeps them
+    too (the legend's order is data as well)."""
     url, xor, _ = server
     page.goto(f"{url}/Compare?runs={xor[0]},{xor[2]}&metric=val_loss")
     page.get_by_role("heading", name="Compare runs").wait_for()
@@ -220,3 +222,14 @@ def test_a_metric_switch_redraws_the_charts_in_place(server, page):
         v => v.__drawn === true)""")
     assert kept == [True, True], kept
     assert curves.first.evaluate("c => c.toDataURL()") != before  # redrawn on the same canvas
+
+    # A run removed from the selection: the curves' legend order is data too.
+    before = curves.first.evaluate("c => c.toDataURL()")
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compared runs")
+    box.get_by_role("button", name=re.compile("^Remove ")).last.click()
+    settle(page, 60_000, then_ms=500)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    kept = page.evaluate(f"""() => [...document.querySelectorAll('{views}')].map(
+        v => v.__drawn === true)""")
+    assert kept == [True, True], kept
+    assert curves.first.evaluate("c => c.toDataURL()") != before

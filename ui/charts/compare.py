@@ -82,6 +82,10 @@ def curves_chart(
     cols = ["run", "metric", x, "value"] + (["raw"] if "raw" in data.columns else [])
     data = data[cols]
     runs = list(dict.fromkeys(data["run"]))
+    # The legend's order is data (each run's position), not a list in the spec: the spec
+    # is then the same whichever runs are picked, and Streamlit swaps the data of the
+    # drawn chart in place when the selection changes (issue 13).
+    data = data.assign(order=data["run"].map({run: i for i, run in enumerate(runs)}))
     pick = alt.selection_point(name="pick", fields=["run"], bind="legend")
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     hover = alt.selection_point(name="hover", fields=[x], nearest=True, on="pointerover",
@@ -95,7 +99,8 @@ def curves_chart(
     # drawn chart in place when the metric changes instead of embedding a new one.
     y_enc = alt.Y("value:Q", title=None,
                   scale=alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False))
-    color = alt.Color("run:N", title="run", sort=runs, scale=alt.Scale(scheme=RUN_SCHEME),
+    color = alt.Color("run:N", title="run", scale=alt.Scale(scheme=RUN_SCHEME),
+                      sort=alt.EncodingSortField(field="order", op="min"),
                       legend=alt.Legend(orient="bottom", columns=2, labelLimit=320,
                                         symbolType="stroke", symbolStrokeWidth=3))
     base = alt.Chart(data).encode(x=x_enc, y=y_enc, color=color)

@@ -287,3 +287,17 @@ def test_replicate_chart_writes_long_group_labels_above_the_whiskers():
     assert text["mark"]["type"] == "text" and text["encoding"]["x"] == {"value": 0}
     assert {r["caption"] for r in _data(spec)} == {f"{long} · 3 runs",
                                                   "dataset=moons, noise=0.2 · 2 runs"}
+
+
+def test_a_selection_change_changes_only_the_data_of_the_curves():
+    """Removing a run from the selection redraws the curves in place: the legend's order
+    is data, not a list of runs in the spec (issue 13)."""
+    history = _history(runs=4)
+    fewer = history[history["run_id"] != "r1"]
+    assert _drawn_key(curves_chart(history, "val_loss")) == _drawn_key(
+        curves_chart(fewer, "val_loss"))
+    spec = curves_chart(fewer, "val_loss").to_dict()
+    color = spec["layer"][0]["encoding"]["color"]
+    assert color["sort"] == {"field": "order", "op": "min"}
+    rows = [r for r in _data(spec) if r["metric"] == "val_loss"]
+    assert {r["run"]: r["order"] for r in rows} == {"r0": 0, "r2": 1, "r3": 2}
