@@ -263,40 +263,15 @@ FLOOR_PAGES = {
 
 
 @contextmanager
-def serve_script(source: str, folder: Path, config: Path) -> Iterator[str]:
+def serve_script(source: str, folder: Path) -> Iterator[str]:
     """A Streamlit script (``source``) served alone from ``folder`` with the project's
-    Streamlit settings; yields its address."""
-    import shutil
-    import subprocess
-    import urllib.request
-
-    from tests.browser.support import free_port
+    Streamlit settings, as the dashboard is served; yields its address."""
+    from tests.browser.support import serve_dashboard
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app.py").write_text(source)
-    shutil.copytree(config, folder / ".streamlit", dirs_exist_ok=True)
-    port = free_port()
-    with (folder / "server.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=folder, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        log_path = folder / "server.log"
-                        raise SystemExit(f"streamlit did not start: {log_path}") from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(15)
+    with serve_dashboard(folder, folder / "server.log", {}, script=folder / "app.py") as url:
+        yield url
 
 
 def load_page(browser: Browser, url: str, quiet_s: float) -> tuple[float, float]:
@@ -468,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             # The floor: what a page with (almost) nothing on it takes, served alike.
             for name, source in ({} if args.no_floor else FLOOR_PAGES).items():
                 folder = logs / f"floor-{len(samples)}"
-                with serve_script(source, folder, ROOT / ".streamlit") as floor:
+                with serve_script(source, folder) as floor:
                     load_page(browser, floor, args.quiet)
                     for _ in range(args.repeats):
                         paint, settled = load_page(browser, floor, args.quiet)

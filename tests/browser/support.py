@@ -52,8 +52,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_dashboard(work: Path, log_path: Path, env: dict[str, str]) -> Iterator[str]:
-    """``streamlit run dashboard.py`` in ``work`` on a free port; yields its address.
+def serve_dashboard(work: Path, log_path: Path, env: dict[str, str],
+                    script: Path = ROOT / "dashboard.py") -> Iterator[str]:
+    """``streamlit run dashboard.py`` (or another ``script``) in ``work`` on a free port;
+    yields its address.
 
     The server reads the project's ``.streamlit/config.toml`` (copied into ``work``).
     """
@@ -65,7 +67,7 @@ def serve_dashboard(work: Path, log_path: Path, env: dict[str, str]) -> Iterator
                 "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        [sys.executable, "-m", "streamlit", "run", str(script),
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1"],
         cwd=work, env=full_env, stdout=log, stderr=subprocess.STDOUT,
