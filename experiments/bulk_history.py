@@ -4,8 +4,9 @@
 on SQLite here, so 200 runs with 4 metrics take 26 s. This module reads them in bulk:
 
 - SQL stores (``sqlite:///``, ``postgresql://``, ``mysql://``, ``mssql://``): one query
-  over MLflow's ``metrics`` table for all the runs, with the table and column names taken
-  from MLflow's own SQLAlchemy model;
+  over MLflow's ``metrics`` table for all the runs, through SQLAlchemy without MLflow
+  (its tables named as MLflow's schema names them; importing MLflow's own models would
+  import MLflow, seconds in a fresh process);
 - tracking servers (``http(s)://``): the server's bulk endpoint (the one the MLflow UI
   uses), 100 runs per request;
 - anything else, or if a bulk path fails: ``get_metric_history`` calls in a thread pool.
@@ -25,7 +26,7 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-__all__ = ["HISTORY_COLUMNS", "SQL_SCHEMES", "fetch_histories", "sql_engine"]
+__all__ = ["HISTORY_COLUMNS", "SQL_SCHEMES", "fetch_histories", "fetch_tuples", "sql_engine"]
 
 _log = logging.getLogger(__name__)
 
@@ -37,16 +38,18 @@ _ENGINES: dict[str, Any] = {}
 _ENGINES_LOCK = threading.Lock()
 
 
-def fetch_histories(client: Any, uri: str, run_ids: Sequence[str]) -> tuple[pd.DataFrame, dict]:
+def fetch_histories(uri: str, run_ids: Sequence[str], client: Any = None
+                    ) -> tuple[pd.DataFrame, dict]:
     """Every logged metric value of ``run_ids``, and each run's status.
 
     Parameters
     ----------
-    client : MlflowClient
-        Bound to ``uri``.
     uri : str
         The tracking URI (decides the bulk path).
     run_ids : sequence of str
+    client : MlflowClient, optional
+        Bound to ``uri``; made when needed (a SQL store is read without MLflow, so a
+        fresh process does not import it just for this).
 
     Returns
     -------
@@ -65,6 +68,10 @@ def fetch_histories(client: Any, uri: str, run_ids: Sequence[str]) -> tuple[pd.D
             return _from_sql(uri, ids)
         except Exception as exc:   # any SQL trouble: the API path still works
             _log.warning("bulk SQL read of %s failed (%s); reading run by run", scheme, exc)
+    if client is None:
+        from experiments.tracking import mlflow_client
+
+        client = mlflow_client(uri)
     runs = _search_runs(client, ids)
     statuses = {run_id: run.info.status for run_id, run in runs.items()}
     keys = {run_id: list(run.data.metrics) for run_id, run in runs.items()}
@@ -90,22 +97,23 @@ def sql_engine(uri: str) -> Any:
 
 
 def _from_sql(uri: str, run_ids: list[str]) -> tuple[pd.DataFrame, dict]:
-    import sqlalchemy
-    from mlflow.store.tracking.dbmodels.models import SqlMetric, SqlRun
+    import sqlalchemy as sa
 
     engine = sql_engine(uri)
     names = [*HISTORY_COLUMNS, "is_nan"]
+    # MLflow's tables by name (as experiments.store_version reads them): importing
+    # MLflow's own SQLAlchemy models would import MLflow (seconds in a fresh process).
+    metric = sa.table("metrics", *map(sa.column, ("run_uuid", "key", "step", "value",
+                                                  "timestamp", "is_nan")))
+    run = sa.table("runs", sa.column("run_uuid"), sa.column("status"))
     rows: list[tuple] = []
     statuses: dict[str, str] = {}
     for start in range(0, len(run_ids), 500):
         chunk = run_ids[start : start + 500]
-        metrics = sqlalchemy.select(
-            SqlMetric.run_uuid, SqlMetric.key, SqlMetric.step, SqlMetric.value,
-            SqlMetric.timestamp, SqlMetric.is_nan,
-        ).where(SqlMetric.run_uuid.in_(chunk))
-        runs = sqlalchemy.select(SqlRun.run_uuid, SqlRun.status).where(SqlRun.run_uuid.in_(chunk))
-        rows.extend(_fetch_tuples(engine, metrics))
-        statuses.update(dict(_fetch_tuples(engine, runs)))
+        metrics = sa.select(*metric.c).where(metric.c.run_uuid.in_(chunk))
+        runs = sa.select(run.c.run_uuid, run.c.status).where(run.c.run_uuid.in_(chunk))
+        rows.extend(fetch_tuples(engine, metrics))
+        statuses.update(dict(fetch_tuples(engine, runs)))
     # Columns via zip over plain tuples: SQLAlchemy Row objects cost several times more
     # (and pandas probes each one with hasattr, which SQLAlchemy answers by raising).
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
@@ -115,10 +123,22 @@ def _from_sql(uri: str, run_ids: list[str]) -> tuple[pd.DataFrame, dict]:
     return frame.astype({"step": "int64", "value": "float64", "timestamp": "int64"}), statuses
 
 
-def _fetch_tuples(engine: Any, statement: Any) -> list[tuple]:
+def fetch_tuples(engine: Any, statement: Any) -> list[tuple]:
     """Run a SELECT through the driver's own cursor (plain tuples, no Row objects).
 
-    SQLAlchemy still builds the statement and renders the run ids as escaped literals.
+    SQLAlchemy still builds the statement and renders its values (run ids, names) as
+    escaped literals in the engine's dialect.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        From :func:`sql_engine`.
+    statement : sqlalchemy.sql.Select
+
+    Returns
+    -------
+    list of tuple
+        The rows, as the driver returns them.
     """
     sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
     connection = engine.raw_connection()

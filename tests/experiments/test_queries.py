@@ -55,9 +55,9 @@ def test_ended_runs_are_cached(two_runs, monkeypatch) -> None:
     reads: list[list[str]] = []
     original = bulk_history.fetch_histories
 
-    def counting(client, uri, run_ids):
+    def counting(uri, run_ids, client=None):
         reads.append(list(run_ids))
-        return original(client, uri, run_ids)
+        return original(uri, run_ids, client)
 
     monkeypatch.setattr(bulk_history, "fetch_histories", counting)
     a = queries.metric_history(first.run_id)
