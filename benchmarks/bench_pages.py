@@ -351,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
                              "the interactions need Compare)")
     parser.add_argument("--no-fresh", action="store_true",
                         help="skip the fresh-server measurements (while iterating)")
+    parser.add_argument("--fresh-only", action="store_true",
+                        help="only the fresh-server measurements (no warm server, "
+                             "interactions, floor or Train)")
     parser.add_argument("--no-train", action="store_true",
                         help="skip the Train page's live-view measurement")
     parser.add_argument("--no-floor", action="store_true",
@@ -396,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         samples.setdefault(name, []).append(value)
         loads.setdefault(name, []).append(load1())
 
+    trains: list[dict[str, Any]] = []
     browser = Browser()
     try:
         # Fresh server: started for each measurement, the page opened first by a link.
@@ -405,54 +409,54 @@ def main(argv: list[str] | None = None) -> int:
                     paint, settled = load_page(browser, base + path, args.quiet)
                 record(f"{name} fresh server: first paint", paint)
                 record(f"{name} fresh server: settled", settled)
-        # Warm server: every page visited once, then each measurement in a new context.
-        with serve_dashboard(work, logs / "warm.log", env) as base:
-            for path in paths.values():
-                load_page(browser, base + path, args.quiet)
-            for _ in range(args.repeats):
-                for name, path in paths.items():
-                    paint, settled = load_page(browser, base + path, args.quiet)
-                    record(f"{name} warm server: first paint", paint)
-                    record(f"{name} warm server: settled", settled)
-                for name, path in paths.items():
-                    paint, settled = reload_page(browser, base + path, args.quiet)
-                    record(f"{name} warm server, browser cache warm: settled", settled)
-            # Interactions on the Compare page (warm server).
-            for _ in range(args.repeats if "Compare" in paths else 0):
-                with browser.page() as page:
-                    page.goto(base + paths["Compare"], wait_until="commit")
-                    wait_settled(page, args.quiet)
-                    record("Compare selection change (one run removed)",
-                           interact(page, lambda page=page: remove_one_compared(page),
-                                    args.quiet))
-                    record("Compare metric switch (validation loss -> validation accuracy)",
-                           interact(page, lambda page=page: pick_metric(
-                               page, "validation accuracy"), args.quiet))
-                    record("Compare metric switch back (-> validation loss)",
-                           interact(page, lambda page=page: pick_metric(
-                               page, "validation loss"), args.quiet))
-                    # The sections below the fold are built when opened: what that costs.
-                    for title in SECTIONS:
-                        record(f"Compare open a section: {title}",
-                               interact(page, lambda page=page, title=title: open_section(
-                                   page, title), args.quiet))
-                # Every section open from the link: the whole page, as before issue 13.
-                paint, settled = load_page(browser, base + paths["Compare"] + ALL_OPEN,
-                                           args.quiet)
-                record("Compare warm server, every section open: settled", settled)
-            # The floor: what a page with (almost) nothing on it takes, served alike.
-            for name, source in ({} if args.no_floor else FLOOR_PAGES).items():
-                folder = logs / f"floor-{len(samples)}"
-                with serve_script(source, folder) as floor:
-                    load_page(browser, floor, args.quiet)
-                    for _ in range(args.repeats):
-                        paint, settled = load_page(browser, floor, args.quiet)
-                        record(f"Floor, {name}: first paint", paint)
-                        record(f"Floor, {name}: settled", settled)
-            trains = []
-            for _ in range(0 if args.no_train else max(1, args.repeats - 1)):
-                trains.append(train_share(browser, base, args.train_seconds))
-                loads.setdefault("train", []).append(load1())
+        if not args.fresh_only:
+            # Warm server: every page visited once, then each measurement in a new context.
+            with serve_dashboard(work, logs / "warm.log", env) as base:
+                for path in paths.values():
+                    load_page(browser, base + path, args.quiet)
+                for _ in range(args.repeats):
+                    for name, path in paths.items():
+                        paint, settled = load_page(browser, base + path, args.quiet)
+                        record(f"{name} warm server: first paint", paint)
+                        record(f"{name} warm server: settled", settled)
+                    for name, path in paths.items():
+                        paint, settled = reload_page(browser, base + path, args.quiet)
+                        record(f"{name} warm server, browser cache warm: settled", settled)
+                # Interactions on the Compare page (warm server).
+                for _ in range(args.repeats if "Compare" in paths else 0):
+                    with browser.page() as page:
+                        page.goto(base + paths["Compare"], wait_until="commit")
+                        wait_settled(page, args.quiet)
+                        record("Compare selection change (one run removed)",
+                               interact(page, lambda page=page: remove_one_compared(page),
+                                        args.quiet))
+                        record("Compare metric switch (validation loss -> validation accuracy)",
+                               interact(page, lambda page=page: pick_metric(
+                                   page, "validation accuracy"), args.quiet))
+                        record("Compare metric switch back (-> validation loss)",
+                               interact(page, lambda page=page: pick_metric(
+                                   page, "validation loss"), args.quiet))
+                        # The sections below the fold are built when opened: what that costs.
+                        for title in SECTIONS:
+                            record(f"Compare open a section: {title}",
+                                   interact(page, lambda page=page, title=title: open_section(
+                                       page, title), args.quiet))
+                    # Every section open from the link: the whole page, as before issue 13.
+                    paint, settled = load_page(browser, base + paths["Compare"] + ALL_OPEN,
+                                               args.quiet)
+                    record("Compare warm server, every section open: settled", settled)
+                # The floor: what a page with (almost) nothing on it takes, served alike.
+                for name, source in ({} if args.no_floor else FLOOR_PAGES).items():
+                    folder = logs / f"floor-{len(samples)}"
+                    with serve_script(source, folder) as floor:
+                        load_page(browser, floor, args.quiet)
+                        for _ in range(args.repeats):
+                            paint, settled = load_page(browser, floor, args.quiet)
+                            record(f"Floor, {name}: first paint", paint)
+                            record(f"Floor, {name}: settled", settled)
+                for _ in range(0 if args.no_train else max(1, args.repeats - 1)):
+                    trains.append(train_share(browser, base, args.train_seconds))
+                    loads.setdefault("train", []).append(load1())
     finally:
         browser.close()
     if browser.outside:
