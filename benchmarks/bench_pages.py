@@ -71,16 +71,22 @@ COMPARED_PLANES, COMPARED_ADMISSIONS = 6, 4
 TRAIN_URL = ("/Train?dataset.name=moons&model.hidden=%5B16%5D&model.activation=tanh"
              "&training.optimizer=adam&training.learning_rate=0.02&training.epochs=200000")
 
-#: Injected into every page before it loads: the time of the last DOM change and of the
-#: first title heading in the main area.
+#: Injected into every page before it loads: the time of the last DOM change, of the
+#: first title heading in the main area, and of the first sign that the script runs (the
+#: app's root says so once Streamlit's JavaScript has loaded and asked the server for a run).
 OBSERVER_JS = """
 (() => {
-  const b = window.__bench = {last: performance.now(), heading: null, changes: 0};
+  const b = window.__bench = {last: performance.now(), heading: null, running: null,
+                              changes: 0};
   const seen = () => {
     const now = performance.now();
     b.last = now; b.changes += 1;
     if (b.heading === null && document.querySelector('[data-testid="stMain"] h1')) {
       b.heading = now;
+    }
+    if (b.running === null && document.querySelector(
+        '[data-testid="stApp"][data-test-script-state="running"]')) {
+      b.running = now;
     }
   };
   new MutationObserver(seen).observe(document, {subtree: true, childList: true,
@@ -274,12 +280,20 @@ def serve_script(source: str, folder: Path) -> Iterator[str]:
         yield url
 
 
-def load_page(browser: Browser, url: str, quiet_s: float) -> tuple[float, float]:
-    """Open ``url`` in a new context: (first paint, settled) in seconds from navigation."""
+def load_page(browser: Browser, url: str, quiet_s: float,
+              marks: dict[str, float] | None = None) -> tuple[float, float]:
+    """Open ``url`` in a new context: (first paint, settled) in seconds from navigation.
+
+    ``marks``, if given, gets ``running``: when the script was first seen running (the
+    browser's share before it: loading Streamlit's JavaScript and connecting).
+    """
     with browser.page() as page:
         page.goto(url, wait_until="commit")
         settled = wait_settled(page, quiet_s)
         heading = page.evaluate("window.__bench.heading")
+        if marks is not None:
+            running = page.evaluate("window.__bench.running")
+            marks["running"] = float("nan") if running is None else float(running) / 1e3
         return float(heading) / 1e3, settled / 1e3
 
 
@@ -405,8 +419,10 @@ def main(argv: list[str] | None = None) -> int:
         # Fresh server: started for each measurement, the page opened first by a link.
         for rep in range(0 if args.no_fresh else args.repeats):
             for name, path in paths.items():
+                marks: dict[str, float] = {}
                 with serve_dashboard(work, logs / f"fresh-{name}-{rep}.log", env) as base:
-                    paint, settled = load_page(browser, base + path, args.quiet)
+                    paint, settled = load_page(browser, base + path, args.quiet, marks)
+                record(f"{name} fresh server: script seen running", marks["running"])
                 record(f"{name} fresh server: first paint", paint)
                 record(f"{name} fresh server: settled", settled)
         if not args.fresh_only:
