@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -18,9 +19,14 @@ from ui import compare_state as cs
 from ui import data, sidebar, tables
 from ui.charts.boundary import boundary_chart
 from ui.charts.compare import (
+    CURVES,
     at_epoch_chart,
+    at_epoch_data,
+    at_epoch_layers,
     bands_chart,
     curves_chart,
+    curves_data,
+    curves_layers,
     replicate_chart,
     side_by_side,
 )
@@ -135,7 +141,7 @@ def spec_of(chart: alt.TopLevelMixin, *, renderer: str | None = None) -> dict[st
 
 #: The chart builders whose specs :func:`chart_spec` keeps, by name.
 BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
-    "curves": curves_chart, "at": at_epoch_chart, "bands": bands_chart,
+    "bands": bands_chart,
     "spread": replicate_chart, "scatter": param_scatter, "parallel": parallel_coordinates,
 }
 
@@ -153,6 +159,32 @@ def draw(builder: str, *args: Any, key: str, **kwargs: Any) -> Callable[[], alt.
     (for the export buttons, which build it only when clicked)."""
     st.vega_lite_chart(spec=chart_spec(builder, *args, **kwargs), width="stretch", key=key)
     return lambda: BUILDERS[builder](*args, **kwargs)
+
+
+#: The specs without data of the charts that a selection change or a metric switch
+#: redraws, by name: their layers read named datasets (ui.charts.compare).
+LAYERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
+    "curves": curves_layers, "at": at_epoch_layers,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def layers_spec(name: str, **shape: Any) -> dict[str, Any]:
+    """The spec of ``LAYERS[name](**shape)``, which holds no data: built once per shape
+    (x axis, log scale, ...), whatever runs and metric are drawn."""
+    return spec_of(LAYERS[name](**shape))
+
+
+def draw_layers(name: str, frames: dict[str, pd.DataFrame], *, key: str, **shape: Any) -> None:
+    """Draw ``LAYERS[name](**shape)`` with ``frames`` as its named datasets.
+
+    A selection change or a metric switch only sends new data: building and converting
+    the Altair chart was ~0.1 s of such a rerun's server time (issue 13), and the spec
+    stays the same, so the browser redraws the drawn view in place.
+    """
+    spec = layers_spec(name, **shape)  # a copy: st.cache_data returns a new one each time
+    spec["datasets"] = dict(frames)  # Streamlit sends each as Arrow
+    st.vega_lite_chart(spec=spec, width="stretch", key=key)
 
 
 def panel_rows(panels: list[tuple[str, str, dict[str, Any]]], key: str, columns: int = 3) -> None:
@@ -313,74 +345,6 @@ if folded:
                "to list them).")
 if shown.empty:
     st.info("No run matches these filters. Clear some of them to see more runs.")
-table = comparison_table(shown, bool(ss.get(cs.ONLY_DIFF, True)))
-if trial_counts and len(table):
-    table.insert(2 if "run_name" in table.columns else 1, "sweep",
-                 run_groups.group_labels(shown, runs).to_numpy())
-table.insert(1, "open", ["Run?run=" + r for r in table["run_id"]])
-table["status"] = table["run_id"].map(dict(zip(shown["run_id"], queries.status_labels(shown),
-                                               strict=True)))  # RUNNING: silent for how long
-starts = shown["start_time"].dt.tz_convert(None) if len(shown) else pd.Series(dtype="object")
-table.insert(4, "started", starts.to_numpy())
-if "architecture" in shown.columns:
-    # A sweep's own row names the sweep, as on the Home page (before its first trial too).
-    is_sweep = shown["run_id"].isin(list(trial_counts)) | shown.get(
-        "params.sweep.objective", pd.Series(index=shown.index, dtype=object)).notna()
-    done = shown.get("metrics.trials_done", pd.Series(index=shown.index, dtype=float))
-    table.insert(5, "architecture", [
-        tables.sweep_architecture(n) if sweep else arch
-        for arch, sweep, n in zip(shown["architecture"], is_sweep, done, strict=True)])
-table_key = f"{cs.TABLE}.{hashlib.sha1(''.join(table['run_id']).encode()).hexdigest()[:10]}"
-event = st.dataframe(
-    table, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(3, len(table))),
-    key=table_key, on_select="rerun", selection_mode="multi-row",
-    placeholder=tables.EMPTY,  # a setting a run does not log: "—", as on Home
-    column_order=[c for c in table.columns if c != "run_id"],
-    column_config={
-        "open": st.column_config.LinkColumn("open", display_text="details ↗", width="small",
-                                            help="This run's page: curves, model, predictions"),
-        "run_name": st.column_config.TextColumn("run", width="medium"),
-        "started": st.column_config.DatetimeColumn("started (UTC)", format="MM-DD HH:mm:ss"),
-        "status": st.column_config.TextColumn(width="small"),
-        "sweep": st.column_config.TextColumn(width="small",
-                                             help="A sweep's trials, folded or listed"),
-        **{c: st.column_config.NumberColumn(c, format="%.4f") for c in table.columns
-           if c.split(".")[-1].startswith(("val_", "train_")) or c.endswith("_loss")},
-    },
-)
-picked = [table["run_id"].iloc[i] for i in event.selection.rows if i < len(table)]
-last_key, last_pick = ss.get(cs.LAST_TABLE_PICK, (None, []))
-if picked != last_pick and (picked or last_key == table_key):
-    ss[cs.RUNS] = picked  # the table's selection replaces the compared runs
-ss[cs.LAST_TABLE_PICK] = (table_key, picked)
-c1, c2, c3 = st.columns([3, 1, 0.6], vertical_alignment="center")
-c1.caption("Tick rows to compare them (shift-click for a range). Numbers sort as numbers; "
-           "click a header to sort. *details ↗* opens a run on its own page.")
-c2.toggle("Only what differs", key=cs.ONLY_DIFF,
-          help="Hide the settings that every listed run shares.")
-with c3:
-    csv_button(table.drop(columns=["open"]), "runs", "cmp_csv_runs")
-
-# --------------------------------------------------------------------------- compared runs
-options = list(dict.fromkeys([*shown["run_id"], *ss.get(cs.RUNS, [])]))
-ss[cs.RUNS] = [r for r in ss.get(cs.RUNS, []) if r in set(runs["run_id"])]
-st.multiselect("Compared runs", options, key=cs.RUNS,
-               format_func=lambda r: labels.get(r, r),
-               placeholder=f"none picked: comparing the {DEFAULT_COMPARED} most recent runs "
-                           "of the table")
-compared = list(ss[cs.RUNS]) or shown["run_id"].head(DEFAULT_COMPARED).tolist()
-cs.write_url(ss, ss[cs.RUNS])
-if not compared:
-    st.stop()
-compared_runs = runs.set_index("run_id").loc[compared].reset_index()
-
-try:
-    history = queries.metric_history(compared, tracking_uri=tracking_uri)
-except ExperimentError as e:
-    st.error(f"Cannot read the runs' histories: {e}")
-    st.stop()
-history_metrics = sorted(history["metric"].unique()) if len(history) else []
-
 # --------------------------------------------------------------------------- sections
 # Each section below is a fragment: a widget of a section reruns that section only, not the
 # filters, the runs table and the other sections (issue 13: a metric switch used to rebuild
@@ -418,9 +382,14 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
         curves = compare.smooth(curves, float(ss.get(cs.SMOOTHING, 0.0)))
         if x_axis == "elapsed_s":
             curves = compare.add_elapsed(curves)
-        chart = draw("curves", curves, wanted, key="cmp_curves_chart",
-                     labels={r: labels.get(r, r) for r in compared}, x=x_axis,
-                     log_scale=bool(ss.get(cs.LOG_SCALE)))
+        run_labels = {r: labels.get(r, r) for r in compared}
+        log_scale = bool(ss.get(cs.LOG_SCALE))
+        frames = curves_data(curves, wanted, labels=run_labels, x=x_axis, log_scale=log_scale)
+        draw_layers("curves", frames, key="cmp_curves_chart", x=x_axis, log_scale=log_scale,
+                    dashed=tuple(wanted) if len(wanted) > 1 else (),
+                    with_raw="raw" in frames[CURVES].columns)
+        chart = partial(curves_chart, curves, wanted, labels=run_labels, x=x_axis,
+                        log_scale=log_scale)
         c1, c2 = st.columns([5, 1])
         c1.caption("Click a run in the legend to highlight it (shift-click for more); drag or "
                    "scroll on the chart to zoom the epochs, double-click to reset.")
@@ -446,15 +415,17 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
         values.insert(1, "run", values["run_id"].map(labels))
         focus = ss.get(cs.METRIC) if ss.get(cs.METRIC) in values.columns else next(
             c for c in values.columns if c not in ("run_id", "run", "epoch"))
-        left, right = st.columns([1.2, 1])
-        with left:
-            ranking = draw("at", values, focus, key="cmp_at_chart")
-            export_buttons(ranking, f"{focus}_at_{at}", "cmp_exp_at")
-        with right:
-            shown_values = values.drop(columns=["run_id"])
-            st.dataframe(shown_values, hide_index=True, width="stretch",
-                         column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                        for c in shown_values.columns if c not in ("run", "epoch")})
+        draw_layers("at", at_epoch_data(values, focus), key="cmp_at_chart")
+        shown_values = values.drop(columns=["run_id"])
+        # A static table below the chart (one row per compared run): as a data grid its
+        # canvas and accessibility rows were redrawn ~0.2 s after the rest of the page on
+        # every selection change (issue 13).
+        st.table(shown_values.style.format(precision=4), hide_index=True)
+        c1, c2, _ = st.columns([1, 1, 6])
+        with c1:
+            export_buttons(partial(at_epoch_chart, values, focus), f"{focus}_at_{at}",
+                           "cmp_exp_at")
+        with c2:
             csv_button(shown_values, f"metrics_at_{at}", "cmp_csv_at")
 
     # --------------------------------------------------------------------------- seed replicates
@@ -694,7 +665,101 @@ def open_run_link(compared: list[str], labels: dict[str, str]) -> None:
                  query_params={"run": pick})
 
 
-metric_sections(history, history_metrics, labels, compared, shown)
-settings_section(shown, labels)
-decisions_section(compared_runs, compared, labels)
-open_run_link(compared, labels)
+def runs_table(runs: pd.DataFrame, shown: pd.DataFrame, trial_counts: dict[str, int],
+               only_differences: bool) -> pd.DataFrame:
+    """The runs table as drawn: the listed runs' settings and results, with a link to
+    each run's page, its status, start and architecture (a sweep's row names the sweep)."""
+    table = comparison_table(shown, only_differences)
+    if trial_counts and len(table):
+        table.insert(2 if "run_name" in table.columns else 1, "sweep",
+                     run_groups.group_labels(shown, runs).to_numpy())
+    table.insert(1, "open", ["Run?run=" + r for r in table["run_id"]])
+    # A RUNNING run that stopped reporting reads "RUNNING · silent for 12 min".
+    table["status"] = table["run_id"].map(dict(zip(
+        shown["run_id"], queries.status_labels(shown), strict=True)))
+    starts = shown["start_time"].dt.tz_convert(None) if len(shown) else pd.Series(dtype="object")
+    table.insert(4, "started", starts.to_numpy())
+    if "architecture" in shown.columns:
+        # A sweep's own row names the sweep, as on the Home page (before its first trial too).
+        is_sweep = shown["run_id"].isin(list(trial_counts)) | shown.get(
+            "params.sweep.objective", pd.Series(index=shown.index, dtype=object)).notna()
+        done = shown.get("metrics.trials_done", pd.Series(index=shown.index, dtype=float))
+        table.insert(5, "architecture", [
+            tables.sweep_architecture(n) if sweep else arch
+            for arch, sweep, n in zip(shown["architecture"], is_sweep, done, strict=True)])
+    return table
+
+
+@st.fragment
+def runs_table_and_comparison(runs: pd.DataFrame, shown: pd.DataFrame,
+                              trial_counts: dict[str, int], labels: dict[str, str]) -> None:
+    """The runs table and the comparison below it.
+
+    A fragment (issue 13): ticking rows or "Only what differs" reruns the table and the
+    comparison, not the filters above them.
+    """
+    table = runs_table(runs, shown, trial_counts, bool(ss.get(cs.ONLY_DIFF, True)))
+    table_key = f"{cs.TABLE}.{hashlib.sha1(''.join(table['run_id']).encode()).hexdigest()[:10]}"
+    event = st.dataframe(
+        table, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(3, len(table))),
+        key=table_key, on_select="rerun", selection_mode="multi-row",
+        placeholder=tables.EMPTY,  # a setting a run does not log: "—", as on Home
+        column_order=[c for c in table.columns if c != "run_id"],
+        column_config={
+            "open": st.column_config.LinkColumn("open", display_text="details ↗", width="small",
+                                                help="This run's page: curves, model, predictions"),
+            "run_name": st.column_config.TextColumn("run", width="medium"),
+            "started": st.column_config.DatetimeColumn("started (UTC)", format="MM-DD HH:mm:ss"),
+            "status": st.column_config.TextColumn(width="small"),
+            "sweep": st.column_config.TextColumn(width="small",
+                                                 help="A sweep's trials, folded or listed"),
+            **{c: st.column_config.NumberColumn(c, format="%.4f") for c in table.columns
+               if c.split(".")[-1].startswith(("val_", "train_")) or c.endswith("_loss")},
+        },
+    )
+    picked = [table["run_id"].iloc[i] for i in event.selection.rows if i < len(table)]
+    last_key, last_pick = ss.get(cs.LAST_TABLE_PICK, (None, []))
+    if picked != last_pick and (picked or last_key == table_key):
+        ss[cs.RUNS] = picked  # the table's selection replaces the compared runs
+    ss[cs.LAST_TABLE_PICK] = (table_key, picked)
+    c1, c2, c3 = st.columns([3, 1, 0.6], vertical_alignment="center")
+    c1.caption("Tick rows to compare them (shift-click for a range). Numbers sort as numbers; "
+               "click a header to sort. *details ↗* opens a run on its own page.")
+    c2.toggle("Only what differs", key=cs.ONLY_DIFF,
+              help="Hide the settings that every listed run shares.")
+    with c3:
+        csv_button(table.drop(columns=["open"]), "runs", "cmp_csv_runs")
+    comparison(runs, shown, labels)
+
+
+@st.fragment
+def comparison(runs: pd.DataFrame, shown: pd.DataFrame, labels: dict[str, str]) -> None:
+    """The compared runs and every section about them.
+
+    A fragment inside the table's (issue 13): a change of "Compared runs" reruns this
+    part only; the runs table above is neither rebuilt nor sent to the browser again.
+    """
+    options = list(dict.fromkeys([*shown["run_id"], *ss.get(cs.RUNS, [])]))
+    ss[cs.RUNS] = [r for r in ss.get(cs.RUNS, []) if r in set(runs["run_id"])]
+    st.multiselect("Compared runs", options, key=cs.RUNS,
+                   format_func=lambda r: labels.get(r, r),
+                   placeholder=f"none picked: comparing the {DEFAULT_COMPARED} most recent "
+                               "runs of the table")
+    compared = list(ss[cs.RUNS]) or shown["run_id"].head(DEFAULT_COMPARED).tolist()
+    cs.write_url(ss, ss[cs.RUNS])
+    if not compared:
+        return
+    compared_runs = runs.set_index("run_id").loc[compared].reset_index()
+    try:
+        history = queries.metric_history(compared, tracking_uri=tracking_uri)
+    except ExperimentError as e:
+        st.error(f"Cannot read the runs' histories: {e}")
+        return
+    history_metrics = sorted(history["metric"].unique()) if len(history) else []
+    metric_sections(history, history_metrics, labels, compared, shown)
+    settings_section(shown, labels)
+    decisions_section(compared_runs, compared, labels)
+    open_run_link(compared, labels)
+
+
+runs_table_and_comparison(runs, shown, trial_counts, labels)

@@ -17,18 +17,127 @@ from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
+from altair.utils.data import to_values
 
 from experiments.frames import lower_is_better, metric_title, thin
 from ui.charts.style import FIT_WIDTH, RUN_SCHEME
 
-__all__ = ["X_TITLES", "at_epoch_chart", "bands_chart", "curves_chart", "replicate_chart",
-           "side_by_side"]
+__all__ = ["CURVES", "RANKING", "TITLE", "X_TITLES", "at_epoch_chart", "at_epoch_data",
+           "at_epoch_layers", "bands_chart", "curves_chart", "curves_data", "curves_layers",
+           "replicate_chart", "side_by_side", "with_data"]
 
 #: Titles of the x axes of learning curves.
 X_TITLES = {"step": "epoch", "elapsed_s": "wall-clock time (s)"}
 
 
 # --------------------------------------------------------------------------- curves
+
+
+#: The names of the datasets the curves' and the ranking's specs refer to: a spec holds
+#: no data, so a page keeps one spec per shape and sends only new data (issue 13).
+CURVES, RANKING, TITLE = "curves", "ranking", "title"
+
+
+def curves_data(
+    history: pd.DataFrame,
+    metrics: str | Sequence[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    x: Literal["step", "elapsed_s"] = "step",
+    log_scale: bool = False,
+    max_points: int = 400,
+) -> dict[str, pd.DataFrame]:
+    """The data :func:`curves_chart` draws, by dataset name (:data:`CURVES`,
+    :data:`TITLE`); the parameters are :func:`curves_chart`'s.
+
+    The curves are thinned per run and metric; each run's ``order`` (its legend
+    position) and the title (the metrics' names) are data, not spec, so the spec
+    (:func:`curves_layers`) is the same whichever runs and metric are drawn.
+    """
+    wanted = [metrics] if isinstance(metrics, str) else list(metrics)
+    data = history[history["metric"].isin(wanted)].copy()
+    names = dict(labels or {})
+    data["run"] = [names.get(r, r) for r in data["run_id"]]
+    if log_scale:
+        data = data[data["value"] > 0]
+    data = thin(data, x, max_points, by=["run_id", "metric"])
+    cols = ["run", "metric", x, "value"] + (["raw"] if "raw" in data.columns else [])
+    data = data[cols]
+    runs = list(dict.fromkeys(data["run"]))
+    data = data.assign(order=data["run"].map({run: i for i, run in enumerate(runs)}))
+    title = ", ".join(metric_title(m) for m in wanted)
+    return {CURVES: data.reset_index(drop=True), TITLE: title_frame(title)}
+
+
+def curves_layers(
+    *,
+    x: Literal["step", "elapsed_s"] = "step",
+    log_scale: bool = False,
+    dashed: Sequence[str] = (),
+    with_raw: bool = False,
+    height: int = 340,
+) -> alt.LayerChart:
+    """The spec of :func:`curves_chart` without its data: layers that read the
+    datasets :data:`CURVES` and :data:`TITLE` by name.
+
+    Parameters
+    ----------
+    x, log_scale, height
+        As :func:`curves_chart`.
+    dashed : sequence of str
+        When several metrics are drawn, all of them in order: the first solid, the
+        others dashed (with a legend). Empty for one metric.
+    with_raw : bool
+        Whether the data has a ``raw`` (unsmoothed) column for the tooltip.
+    """
+    data = alt.NamedData(CURVES)
+    pick = alt.selection_point(name="pick", fields=["run"], bind="legend")
+    zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
+    hover = alt.selection_point(name="hover", fields=[x], nearest=True, on="pointerover",
+                                clear="pointerout", empty=False)
+    x_enc = alt.X(f"{x}:Q", title=X_TITLES.get(x, x),
+                  axis=alt.Axis(format="d" if x == "step" else "~s", tickMinStep=1))
+    # The metric's name is data (a text mark above the plot), not the axis title: the
+    # spec is then the same for every metric, and Streamlit swaps the data of the
+    # drawn chart in place when the metric changes instead of embedding a new one.
+    y_enc = alt.Y("value:Q", title=None,
+                  scale=alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False))
+    # The legend's order is data (each run's position), not a list in the spec: the spec
+    # is then the same whichever runs are picked, and Streamlit swaps the data of the
+    # drawn chart in place when the selection changes (issue 13).
+    color = alt.Color("run:N", title="run", scale=alt.Scale(scheme=RUN_SCHEME),
+                      sort=alt.EncodingSortField(field="order", op="min"),
+                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=320,
+                                        symbolType="stroke", symbolStrokeWidth=3))
+    base = alt.Chart(data).encode(x=x_enc, y=y_enc, color=color)
+    line_enc: dict[str, Any] = {
+        "opacity": alt.condition(pick, alt.value(0.95), alt.value(0.1)),
+        "strokeWidth": alt.condition(pick, alt.value(2.2), alt.value(1.2)),
+        "detail": "metric:N",
+    }
+    if len(dashed) > 1:
+        line_enc["strokeDash"] = alt.StrokeDash(
+            "metric:N", sort=list(dashed), title="metric",
+            scale=alt.Scale(domain=list(dashed), range=[[1, 0], [5, 3], [2, 2], [8, 2, 2, 2]]),
+            legend=alt.Legend(orient="top", labelExpr=_metric_label_expr(dashed)))
+    lines = base.mark_line().encode(**line_enc).add_params(pick, zoom)
+    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("metric:N"),
+               alt.Tooltip(f"{x}:Q", title=X_TITLES.get(x, x), format=".0f" if x == "step"
+                           else ".1f"),
+               alt.Tooltip("value:Q", format=".4f")]
+    if with_raw:
+        tooltip.append(alt.Tooltip("raw:Q", title="unsmoothed", format=".4f"))
+    points = base.mark_point(filled=True, size=48).encode(
+        opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
+        tooltip=tooltip,
+    ).add_params(hover)
+    rule = alt.Chart(data).mark_rule(color="#999", strokeDash=[3, 3]).encode(
+        x=f"{x}:Q").transform_filter(hover)
+    # Drawn on a canvas: the hover layer alone is a point per value (1,000 for ten runs
+    # of 100 epochs), and as SVG each was an element the browser updated on every
+    # redraw (a metric switch settled ~0.15 s later in Chromium, issue 13).
+    return alt.layer(lines, points, rule, data_title()).properties(
+        height=height, autosize=FIT_WIDTH, usermeta={"embedOptions": {"renderer": "canvas"}})
 
 
 def curves_chart(
@@ -70,80 +179,38 @@ def curves_chart(
         Layers: ``line`` marks coloured by run (clicking the legend highlights
         runs: param ``pick``; dragging zooms the x axis: param ``zoom``), ``point``
         marks shown at the x nearest the pointer (param ``hover``) with run, x,
-        value in the tooltip, and a dashed ``rule`` at that x.
+        value in the tooltip, a dashed ``rule`` at that x, and the title. Its data
+        (:func:`curves_data`) is in its ``datasets``.
     """
     wanted = [metrics] if isinstance(metrics, str) else list(metrics)
-    data = history[history["metric"].isin(wanted)].copy()
-    names = dict(labels or {})
-    data["run"] = [names.get(r, r) for r in data["run_id"]]
-    if log_scale:
-        data = data[data["value"] > 0]
-    data = thin(data, x, max_points, by=["run_id", "metric"])
-    cols = ["run", "metric", x, "value"] + (["raw"] if "raw" in data.columns else [])
-    data = data[cols]
-    runs = list(dict.fromkeys(data["run"]))
-    # The legend's order is data (each run's position), not a list in the spec: the spec
-    # is then the same whichever runs are picked, and Streamlit swaps the data of the
-    # drawn chart in place when the selection changes (issue 13).
-    data = data.assign(order=data["run"].map({run: i for i, run in enumerate(runs)}))
-    pick = alt.selection_point(name="pick", fields=["run"], bind="legend")
-    zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
-    hover = alt.selection_point(name="hover", fields=[x], nearest=True, on="pointerover",
-                                clear="pointerout", empty=False)
-    y_title = metric_title(wanted[0]) if len(wanted) == 1 else ", ".join(
-        metric_title(m) for m in wanted)
-    x_enc = alt.X(f"{x}:Q", title=X_TITLES.get(x, x),
-                  axis=alt.Axis(format="d" if x == "step" else "~s", tickMinStep=1))
-    # The metric's name is data (a text mark above the plot), not the axis title: the
-    # spec is then the same for every metric, and Streamlit swaps the data of the
-    # drawn chart in place when the metric changes instead of embedding a new one.
-    y_enc = alt.Y("value:Q", title=None,
-                  scale=alt.Scale(type="log", nice=False) if log_scale else alt.Scale(zero=False))
-    color = alt.Color("run:N", title="run", scale=alt.Scale(scheme=RUN_SCHEME),
-                      sort=alt.EncodingSortField(field="order", op="min"),
-                      legend=alt.Legend(orient="bottom", columns=2, labelLimit=320,
-                                        symbolType="stroke", symbolStrokeWidth=3))
-    base = alt.Chart(data).encode(x=x_enc, y=y_enc, color=color)
-    line_enc: dict[str, Any] = {
-        "opacity": alt.condition(pick, alt.value(0.95), alt.value(0.1)),
-        "strokeWidth": alt.condition(pick, alt.value(2.2), alt.value(1.2)),
-        "detail": "metric:N",
-    }
-    if len(wanted) > 1:
-        line_enc["strokeDash"] = alt.StrokeDash(
-            "metric:N", sort=wanted, title="metric",
-            scale=alt.Scale(domain=wanted, range=[[1, 0], [5, 3], [2, 2], [8, 2, 2, 2]]),
-            legend=alt.Legend(orient="top", labelExpr=_metric_label_expr(wanted)))
-    lines = base.mark_line().encode(**line_enc).add_params(pick, zoom)
-    tooltip = [alt.Tooltip("run:N"), alt.Tooltip("metric:N"),
-               alt.Tooltip(f"{x}:Q", title=X_TITLES.get(x, x), format=".0f" if x == "step"
-                           else ".1f"),
-               alt.Tooltip("value:Q", format=".4f")]
-    if "raw" in data.columns:
-        tooltip.append(alt.Tooltip("raw:Q", title="unsmoothed", format=".4f"))
-    points = base.mark_point(filled=True, size=48).encode(
-        opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
-        tooltip=tooltip,
-    ).add_params(hover)
-    rule = alt.Chart(data).mark_rule(color="#999", strokeDash=[3, 3]).encode(
-        x=f"{x}:Q").transform_filter(hover)
-    # Drawn on a canvas: the hover layer alone is a point per value (1,000 for ten runs
-    # of 100 epochs), and as SVG each was an element the browser updated on every
-    # redraw (a metric switch settled ~0.15 s later in Chromium, issue 13).
-    return alt.layer(lines, points, rule, data_title(y_title)).properties(
-        height=height, autosize=FIT_WIDTH, usermeta={"embedOptions": {"renderer": "canvas"}})
+    frames = curves_data(history, wanted, labels=labels, x=x, log_scale=log_scale,
+                         max_points=max_points)
+    layers = curves_layers(x=x, log_scale=log_scale, dashed=wanted if len(wanted) > 1 else (),
+                           with_raw="raw" in frames[CURVES].columns, height=height)
+    return with_data(layers, frames)
 
 
-def data_title(text: str) -> alt.Chart:
-    """A chart's title as a layer whose data holds it: bold text above the plot's top
-    left corner.
+def with_data(chart: alt.TopLevelMixin, frames: Mapping[str, pd.DataFrame]) -> alt.TopLevelMixin:
+    """``chart`` with the named datasets its layers read (an exportable, whole chart)."""
+    return chart.properties(datasets={name: to_values(frame)["values"]
+                                      for name, frame in frames.items()})
+
+
+def title_frame(text: str) -> pd.DataFrame:
+    """The data of :func:`data_title`: one row holding the title."""
+    return pd.DataFrame({"title": [text]})
+
+
+def data_title() -> alt.Chart:
+    """A chart's title as a layer whose data (the dataset :data:`TITLE`, from
+    :func:`title_frame`) holds it: bold text above the plot's top left corner.
 
     An axis title is part of the spec: a chart whose title names the metric changes
     its spec when the metric changes, and Streamlit then embeds a new Vega view
     (~0.5 s in Chromium) instead of swapping the data of the drawn one. With the title
     in data the spec stays the same (issue 13).
     """
-    return alt.Chart(pd.DataFrame({"title": [text]})).mark_text(
+    return alt.Chart(alt.NamedData(TITLE)).mark_text(
         align="left", baseline="bottom", dy=-8, fontSize=12, fontWeight="bold", clip=False,
     ).encode(text="title:N", x=alt.value(0), y=alt.value(0))
 
@@ -215,6 +282,44 @@ def bands_chart(
 # --------------------------------------------------------------------------- at an epoch
 
 
+def at_epoch_data(values: pd.DataFrame, metric: str, *, label: str = "run"
+                  ) -> dict[str, pd.DataFrame]:
+    """The data :func:`at_epoch_chart` draws, by dataset name (:data:`RANKING`,
+    :data:`TITLE`); the parameters are :func:`at_epoch_chart`'s.
+
+    Every metric-specific part is data, so the spec (:func:`at_epoch_layers`) is the
+    same for every metric and number of runs (see :func:`data_title`): the value
+    column is ``value``, the order a ``rank``, and accuracies keep zero on the axis
+    through an invisible tick at ``anchor`` (the smallest value otherwise).
+    """
+    data = values[[label, "epoch", metric]].dropna(subset=[metric])
+    data = data.sort_values(metric, ascending=lower_is_better(metric))
+    data = pd.DataFrame({"run": data[label].to_numpy(), "epoch": data["epoch"].to_numpy(),
+                         "value": data[metric].to_numpy(), "rank": range(len(data)),
+                         "metric": metric_title(metric)})
+    data["anchor"] = 0.0 if "accuracy" in metric else data["value"].min()
+    return {RANKING: data, TITLE: title_frame(metric_title(metric))}
+
+
+def at_epoch_layers(*, label: str = "run", height: int | None = None) -> alt.LayerChart:
+    """The spec of :func:`at_epoch_chart` without its data: layers that read the
+    datasets :data:`RANKING` and :data:`TITLE` by name. ``height`` default: 26 px per
+    run (a band step, so the spec does not depend on the number of runs)."""
+    base = alt.Chart(alt.NamedData(RANKING)).encode(
+        y=alt.Y("run:N", sort=alt.EncodingSortField("rank", op="min", order="ascending"),
+                title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("run:N", title=label), alt.Tooltip("metric:N"),
+                 alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".4f")],
+    )
+    bars = base.mark_bar(color="#4c78a8", cornerRadiusEnd=3, height={"band": 0.7})
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        text=alt.Text("value:Q", format=".4f"))
+    anchor = base.mark_tick(opacity=0).encode(x="anchor:Q", tooltip=alt.value(None))
+    return alt.layer(bars, text, anchor, data_title()).properties(
+        height=height or alt.Step(26), autosize=FIT_WIDTH)
+
+
 def at_epoch_chart(values: pd.DataFrame, metric: str, *, label: str = "run",
                    height: int | None = None) -> alt.LayerChart:
     """Runs ranked by one metric at the chosen epoch (best on top).
@@ -236,31 +341,11 @@ def at_epoch_chart(values: pd.DataFrame, metric: str, *, label: str = "run",
     alt.LayerChart
         Horizontal ``bar`` marks sorted best first (lowest loss / highest accuracy,
         :func:`experiments.frames.lower_is_better`), with the values written at the
-        bars' ends (``text``).
+        bars' ends (``text``) and the metric's name as title. Its data
+        (:func:`at_epoch_data`) is in its ``datasets``.
     """
-    data = values[[label, "epoch", metric]].dropna(subset=[metric])
-    data = data.sort_values(metric, ascending=lower_is_better(metric))
-    # Every metric-specific part is data, so the spec is the same for every metric and
-    # Streamlit swaps the data in place on a metric switch (see :func:`data_title`):
-    # the value column is ``value``, the order a ``rank``, and accuracies keep zero on
-    # the axis through an invisible tick at ``anchor`` (the smallest value otherwise).
-    data = pd.DataFrame({"run": data[label].to_numpy(), "epoch": data["epoch"].to_numpy(),
-                         "value": data[metric].to_numpy(), "rank": range(len(data)),
-                         "metric": metric_title(metric)})
-    data["anchor"] = 0.0 if "accuracy" in metric else data["value"].min()
-    base = alt.Chart(data).encode(
-        y=alt.Y("run:N", sort=alt.EncodingSortField("rank", op="min", order="ascending"),
-                title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("value:Q", title=None, scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("run:N", title=label), alt.Tooltip("metric:N"),
-                 alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".4f")],
-    )
-    bars = base.mark_bar(color="#4c78a8", cornerRadiusEnd=3, height={"band": 0.7})
-    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        text=alt.Text("value:Q", format=".4f"))
-    anchor = base.mark_tick(opacity=0).encode(x="anchor:Q", tooltip=alt.value(None))
-    return alt.layer(bars, text, anchor, data_title(metric_title(metric))).properties(
-        height=height or max(80, 26 * len(data)), autosize=FIT_WIDTH)
+    return with_data(at_epoch_layers(label=label, height=height),
+                     at_epoch_data(values, metric, label=label))
 
 
 def replicate_chart(summary: pd.DataFrame, metric: str, *, height: int | None = None

@@ -301,3 +301,42 @@ def test_a_selection_change_changes_only_the_data_of_the_curves():
     assert color["sort"] == {"field": "order", "op": "min"}
     rows = [r for r in _data(spec) if r["metric"] == "val_loss"]
     assert {r["run"]: r["order"] for r in rows} == {"r0": 0, "r2": 1, "r3": 2}
+
+
+def test_the_curves_and_ranking_specs_hold_no_data_and_read_it_by_name():
+    """The page keeps one spec per shape and sends only new data on a selection change
+    or a metric switch (issue 13): the layers read named datasets, and the whole chart
+    (for export) is those layers with that data."""
+    from ui.charts.compare import (
+        CURVES,
+        RANKING,
+        TITLE,
+        at_epoch_data,
+        at_epoch_layers,
+        curves_data,
+        curves_layers,
+        with_data,
+    )
+
+    layers = curves_layers(x="step", log_scale=False).to_dict()
+    assert "datasets" not in layers
+    assert [layer["data"] for layer in layers["layer"]] == [{"name": CURVES}] * 3 + [
+        {"name": TITLE}]
+    history = _history()
+    frames = curves_data(history, "val_loss", labels={"r0": "first"})
+    assert frames[TITLE]["title"].tolist() == ["validation loss"]
+    assert list(frames[CURVES]["run"].unique()) == ["first", "r1", "r2"]
+    assert list(frames[CURVES]["order"].unique()) == [0, 1, 2]
+    whole = curves_chart(history, "val_loss", labels={"r0": "first"}).to_dict()
+    assert {k: v for k, v in whole.items() if k != "datasets"} == layers
+    assert len(whole["datasets"][CURVES]) == len(frames[CURVES])
+
+    three = pd.DataFrame({"run": ["a", "b", "c"], "epoch": [10, 12, 9],
+                          "val_loss": [0.3, 0.1, 0.2]})
+    ranking = at_epoch_data(three, "val_loss")[RANKING]
+    assert ranking["run"].tolist() == ["b", "c", "a"] and ranking["rank"].tolist() == [0, 1, 2]
+    # 26 px per run as a band step: the spec is the same for any number of runs.
+    spec = at_epoch_layers().to_dict()
+    assert spec["height"] == {"step": 26} and "datasets" not in spec
+    assert with_data(at_epoch_layers(), at_epoch_data(three, "val_loss")).to_dict()[
+        "datasets"][RANKING][0]["run"] == "b"
