@@ -13,7 +13,7 @@ from experiments.queries import status_labels
 from experiments.tracking import redact_uri
 from ui import data, sidebar, state, tables
 
-st.set_page_config(page_title="nncore", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="nncore", page_icon=sidebar.PAGE_ICON, layout="wide")
 tracking_uri = sidebar.render("home")
 
 st.title("nncore: train small neural networks and see them learn")

@@ -23,7 +23,7 @@ from ui.charts.model import confusion_matrix, weight_heatmaps
 from ui.charts.training import learning_curves
 from ui.live import TrainingJob, find_job, live_interval
 
-st.set_page_config(page_title="Train · nncore", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Train · nncore", page_icon=sidebar.PAGE_ICON, layout="wide")
 ss = st.session_state
 
 # --------------------------------------------------------------------------- form state

@@ -33,7 +33,7 @@ from ui.charts.sweep import (
 from ui.jobs import current_session_id
 from ui.sweep_job import SweepJob
 
-st.set_page_config(page_title="Sweep · nncore", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Sweep · nncore", page_icon=sidebar.PAGE_ICON, layout="wide")
 ss = st.session_state
 tracking_uri = sidebar.render("sweep")
 store_error = data.store_problem(tracking_uri)

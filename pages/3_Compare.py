@@ -34,7 +34,7 @@ from ui.charts.export import chart_image
 from ui.charts.model import confusion_matrix
 from ui.charts.settings import parallel_coordinates, param_scatter
 
-st.set_page_config(page_title="Compare · nncore", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Compare · nncore", page_icon=sidebar.PAGE_ICON, layout="wide")
 ss = st.session_state
 tracking_uri = sidebar.render("compare")
 url_errors = cs.init_from_url(ss, st.query_params.to_dict())

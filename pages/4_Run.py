@@ -19,7 +19,7 @@ from ui.charts.dataset import class_balance, data_scatter
 from ui.charts.model import confusion_matrix, weight_heatmaps
 from ui.charts.training import learning_curves
 
-st.set_page_config(page_title="Run · nncore", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Run · nncore", page_icon=sidebar.PAGE_ICON, layout="wide")
 ss = st.session_state
 tracking_uri = sidebar.render("run")
 

@@ -18,7 +18,7 @@ from ui import learn_views as views
 from ui import setting_widgets as widgets
 from ui import sidebar
 
-st.set_page_config(page_title="Learn · nncore", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Learn · nncore", page_icon=sidebar.PAGE_ICON, layout="wide")
 ss = st.session_state
 tracking_uri = sidebar.render("learn")
 

@@ -17,6 +17,9 @@ SWEEP = "pages/2_Sweep.py"
 COMPARE = "pages/3_Compare.py"
 RUN = "pages/4_Run.py"
 LEARN = "pages/5_Learn.py"
+#: Every page's icon (tab and navigation). A Material icon, not an emoji: an emoji makes
+#: Streamlit load its emoji catalogue on a fresh server's first page (~0.1 s).
+PAGE_ICON = ":material/psychology:"
 #: Pages that show nothing but the store's runs: they stop under a store problem.
 STORE_PAGES = frozenset({"compare", "run"})
 
