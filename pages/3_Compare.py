@@ -256,7 +256,7 @@ with st.container(border=True):
         if not runs.empty else [cs.ALL_EXPERIMENTS]
     if ss.get(cs.EXPERIMENT) not in experiments_:
         ss[cs.EXPERIMENT] = cs.ALL_EXPERIMENTS
-    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.2, 1.4])
+    c1, c2, c3, c4, c5 = st.columns([1.2, 1.2, 1.2, 1.5, 1.1], vertical_alignment="bottom")
     c1.selectbox("Experiment", experiments_, key=cs.EXPERIMENT)
     scoped = runs if ss[cs.EXPERIMENT] == cs.ALL_EXPERIMENTS or runs.empty else runs[
         runs["experiment"] == ss[cs.EXPERIMENT]]
@@ -264,34 +264,44 @@ with st.container(border=True):
                    key=cs.DATASETS, placeholder="any")
     c3.multiselect("Status", ["FINISHED", "KILLED", "FAILED", "RUNNING"], key=cs.STATUSES,
                    placeholder="any")
-    c4.date_input("Started between", value=(), key=cs.DATES, format="YYYY-MM-DD",
-                  help="Pick a first and a last day (UTC); empty for any date.")
+    c4.text_input("Search", key=cs.SEARCH, placeholder="run name, id or architecture")
+    # The filters used less often are in a popover, drawn in the browser only when opened:
+    # as inputs on the page, their date picker, number fields and text field were ~0.4 s
+    # of a cold Compare load in Chromium (issue 13). The label counts those in use.
+    in_use = sum([bool(ss.get(cs.DATES)),
+                  ss.get(cs.PARAM, "(none)") != "(none)" and bool(ss.get(cs.PARAM_VALUES)),
+                  ss.get(cs.METRIC_FILTER, "(none)") != "(none)" and (
+                      ss.get(cs.METRIC_MIN) is not None or ss.get(cs.METRIC_MAX) is not None),
+                  bool(ss.get(cs.MLFLOW_FILTER, "").strip())])
+    more = c5.popover(f"More filters · {in_use}" if in_use else "More filters",
+                      icon=":material/filter_list:", width="stretch", key="cmp_more_filters",
+                      type="primary" if in_use else "secondary")
+    more.date_input("Started between", value=(), key=cs.DATES, format="YYYY-MM-DD",
+                    help="Pick a first and a last day (UTC); empty for any date.")
     params_ = compare.param_columns(scoped)
     metrics_ = compare.metric_columns(scoped)
-    c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.2, 1.4])
-    c1.selectbox("Param", ["(none)", *params_], key=cs.PARAM,
+    p1, p2 = more.columns(2)
+    p1.selectbox("Param", ["(none)", *params_], key=cs.PARAM,
                  format_func=lambda c: c.removeprefix("params."))
     if ss[cs.PARAM] != "(none)" and ss[cs.PARAM] in scoped.columns:
         choices = sorted(scoped[ss[cs.PARAM]].dropna().unique().tolist(), key=lambda v: (
             not isinstance(v, int | float), v if isinstance(v, int | float) else str(v)))
-        c2.multiselect("is one of", choices, key=cs.PARAM_VALUES, placeholder="any value")
+        p2.multiselect("is one of", choices, key=cs.PARAM_VALUES, placeholder="any value")
     else:
-        c2.multiselect("is one of", [], key=cs.PARAM_VALUES, disabled=True,
+        p2.multiselect("is one of", [], key=cs.PARAM_VALUES, disabled=True,
                        placeholder="pick a param first")
-    c3.selectbox("Metric threshold", ["(none)", *metrics_], key=cs.METRIC_FILTER,
+    m1, m2, m3 = more.columns([2, 1, 1])
+    m1.selectbox("Metric threshold", ["(none)", *metrics_], key=cs.METRIC_FILTER,
                  format_func=lambda c: c.removeprefix("metrics."))
-    lo, hi = c4.columns(2)
-    lo.number_input("at least", value=None, key=cs.METRIC_MIN, format="%g",
+    m2.number_input("at least", value=None, key=cs.METRIC_MIN, format="%g",
                     disabled=ss[cs.METRIC_FILTER] == "(none)")
-    hi.number_input("at most", value=None, key=cs.METRIC_MAX, format="%g",
+    m3.number_input("at most", value=None, key=cs.METRIC_MAX, format="%g",
                     disabled=ss[cs.METRIC_FILTER] == "(none)")
-    c1, c2 = st.columns([2.4, 2.6])
-    c1.text_input("Search", key=cs.SEARCH, placeholder="run name, id or architecture")
-    c2.text_input("MLflow filter", key=cs.MLFLOW_FILTER,
-                  placeholder="params.`training.optimizer` = 'adam' and "
-                              "metrics.final_val_accuracy > 0.7",
-                  help="MLflow's search syntax, applied in the store "
-                       "(https://mlflow.org/docs/latest/search-runs.html).")
+    more.text_input("MLflow filter", key=cs.MLFLOW_FILTER,
+                    placeholder="params.`training.optimizer` = 'adam' and "
+                                "metrics.final_val_accuracy > 0.7",
+                    help="MLflow's search syntax, applied in the store "
+                         "(https://mlflow.org/docs/latest/search-runs.html).")
 
 if runs.empty:  # a filter MLflow refused (said above) or one no run matches
     if not filter_error:

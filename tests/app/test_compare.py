@@ -126,6 +126,19 @@ def test_filter_narrows_runs(app, runs):
         "params.`training.learning_rate` = '0.03'").run()
     assert not at.exception, at.exception
     assert set(at.dataframe[0].value["run_id"]) == {runs[0], runs[1]}
+    # The filters used less often are in a popover; its label counts those in use.
+    def more_filters() -> str:
+        [label] = [p.proto.popover.label for p in at.get("popover")
+                   if p.proto.popover.label.startswith("More filters")]
+        return label
+
+    assert more_filters() == "More filters · 1"
+    at.selectbox(key=cs.PARAM).set_value("params.training.learning_rate").run()
+    at.multiselect(key=cs.PARAM_VALUES).set_value([0.03]).run()
+    assert more_filters() == "More filters · 2"
+    at.text_input(key=cs.MLFLOW_FILTER).set_value("").run()
+    assert set(at.dataframe[0].value["run_id"]) == {runs[0], runs[1]}
+    assert more_filters() == "More filters · 1"
 
 
 def test_runs_without_final_metrics(app, store):
