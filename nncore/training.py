@@ -15,8 +15,7 @@ work in place, the output delta is fused for matched losses, each layer does one
 per direction (the first layer computes no input gradient), all parameters live in one
 flat vector so an optimizer step is a few vector operations, and each reshuffled batch
 is gathered into a buffer of one batch (:class:`Batches`): the data is never copied.
-Biases ride in the matmuls (``[X, 1] [W; b]`` for the first layer, ``[A, 1] [W; b]``
-for hidden layers whose shapes give the same numbers, see :class:`Workspace`).
+The first layer's bias rides in its matmuls (``[X, 1] [W; b]``, see :class:`Workspace`).
 The training accuracy costs one numpy call a batch (:class:`EpochMetric`).
 """
 
@@ -29,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from nncore.activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Step, Tanh
+from nncore.activations import Activation
 from nncore.bounds import check_bound
 from nncore.callbacks import Callback, wants_batches
 from nncore.history import History
@@ -132,31 +131,6 @@ Recorder = Callable[[str, int, np.ndarray], None]
 """``recorder(what, layer_index, array)``: see :attr:`Workspace.recorder`."""
 
 
-#: A hidden layer's bias rides in its matmuls (``[A, 1] [W; b]``) only where OpenBLAS
-#: gives the numbers of the separate add and column sums bit for bit (checked on its
-#: SkylakeX kernel, float32 and float64, 1 and 2 threads): a multiple of this many
-#: units (OpenBLAS computes the columns past the last full block of 16 with kernels that
-#: sum in another order), ...
-FUSED_UNITS_MULTIPLE = 16
-#: ... batches of at most this many rows (``[dW; db] = [A, 1]ᵀ delta`` sums over the
-#: rows: more span two of OpenBLAS's K-blocks), ...
-FUSED_MAX_ROWS = 384
-#: ... and at most this many inputs (``[A, 1] [W; b]`` sums over them, bias last).
-FUSED_MAX_INPUTS = 383
-
-
-def _keeps_ones(activation: Activation) -> bool | None:
-    """True if ``g(1) == 1`` elementwise (the ones column survives the activation in
-    place), False for another elementwise activation (the column is written again
-    after it), None if ``g`` is not known to be elementwise (no ones column)."""
-    kind = type(activation)
-    if kind in (ReLU, LeakyReLU, Identity):
-        return True
-    if kind in (Sigmoid, Tanh, Step):
-        return False
-    return None
-
-
 @dataclass(slots=True)
 class _LayerPlan:
     W: np.ndarray
@@ -167,27 +141,6 @@ class _LayerPlan:
     backward: Callable[[np.ndarray, np.ndarray], np.ndarray]
     act: np.ndarray
     delta: np.ndarray | None
-    #: ``[W; b]`` and ``[dW; db]`` when the bias rides in the matmuls (the layer below
-    #: has ``wide`` buffers, or this is the first layer and the workspace has an input
-    #: buffer); else None.
-    Wb: np.ndarray | None = None
-    dWb: np.ndarray | None = None
-    #: ``[act, 1]`` and ``[delta, 0]``: ``act`` and ``delta`` are their first columns,
-    #: when the layer above adds its bias in its matmuls; else None.
-    wide_act: np.ndarray | None = None
-    wide_delta: np.ndarray | None = None
-    #: Write the ones column again after the activation (``g(1) != 1``).
-    refill: bool = False
-
-
-@dataclass(slots=True)
-class _BatchViews:
-    """One layer's buffers cut to a batch of ``m`` rows (see :class:`_LayerPlan`)."""
-
-    act: np.ndarray
-    delta: np.ndarray | None
-    wide_act: np.ndarray | None
-    wide_delta: np.ndarray | None
 
 
 class Workspace:
@@ -200,23 +153,6 @@ class Workspace:
     are cut once per size (a fit has at most two: full batches and the last one), not
     once per batch.
 
-    Biases ride in the matmuls where that gives the same numbers: a layer whose ``W``
-    and ``b`` lie one after the other in the flat vectors (a Dense in a Sequential) has
-    ``[W; b]`` as one ``(n_inputs + 1) x n_units`` matrix, and with its input kept in a
-    buffer ``[A, 1]`` (a ones column after the inputs) ``Z = [A, 1] [W; b]`` and
-    ``[dW; db] = [A, 1]ᵀ delta`` take one matmul each: no bias add and no column sums,
-    and the bias work runs on every BLAS thread. The first layer's input is the batch,
-    gathered into ``[X, 1]`` (:meth:`input_buffer`); a hidden layer's is the layer
-    below's activation buffer, which then has the ones column (its activation runs over
-    the whole contiguous ``[A, 1]``, which keeps numpy's fast loops, and writes the ones
-    again if ``g(1) != 1``), and its delta buffer a column of zeros. OpenBLAS sums each
-    product in order, the bias last, as the separate add did: the numbers are the same
-    bit for bit except where a batch or the inputs span two of its K-blocks (hundreds),
-    which the first layer accepts (rounding, 1e-7 relative in float32) and hidden layers
-    avoid (:data:`FUSED_UNITS_MULTIPLE`, :data:`FUSED_MAX_ROWS`, :data:`FUSED_MAX_INPUTS`).
-    One-row batches and one-unit layers keep the separate add (BLAS takes gemv, which
-    sums in another order).
-
     Parameters
     ----------
     layers : sequence of LayerLike
@@ -226,8 +162,7 @@ class Workspace:
     dtype : numpy dtype
         The network's float type.
     backward : bool, default True
-        Allocate the delta buffers; False for a workspace that only runs ``forward``
-        (and adds every bias apart).
+        Allocate the delta buffers; False for a workspace that only runs ``forward``.
     """
 
     def __init__(
@@ -237,31 +172,32 @@ class Workspace:
         output = layers[-1].activation_fn
         self.output_activation = output.name
         self.output_backward = output.backward
-        fused = [self._fuses_bias(layers, i, batch_size, backward) for i in range(len(layers))]
-        self.plan = []
-        for i, layer in enumerate(layers):
-            n = layer.W.shape[1]
-            plan = _LayerPlan(
+        self.plan = [
+            _LayerPlan(
                 W=layer.W, b=layer.b, dW=layer.dW, db=layer.db,
                 forward=layer.activation_fn.forward, backward=layer.activation_fn.backward,
-                act=np.empty((batch_size, n), dtype),
-                delta=np.empty((batch_size, n), dtype) if backward else None,
+                act=np.empty((batch_size, layer.W.shape[1]), dtype),
+                delta=np.empty((batch_size, layer.W.shape[1]), dtype) if backward else None,
             )
-            if fused[i]:
-                plan.Wb, plan.dWb = _joined(layer.W, layer.b), _joined(layer.dW, layer.db)
-            if i + 1 < len(layers) and fused[i + 1]:
-                plan.wide_act = np.empty((batch_size, n + 1), dtype)
-                plan.wide_act[:, -1] = 1.0
-                plan.wide_delta = np.zeros((batch_size, n + 1), dtype)
-                plan.act, plan.delta = plan.wide_act[:, :-1], plan.wide_delta[:, :-1]
-                plan.refill = not _keeps_ones(layer.activation_fn)
-            self.plan.append(plan)
-        self._views: dict[int, list[_BatchViews]] = {}
-        self._pairs: dict[int, list[tuple[np.ndarray, np.ndarray | None]]] = {}
+            for layer in layers
+        ]
+        self._views: dict[int, list[tuple[np.ndarray, np.ndarray | None]]] = {}
+        # The first layer's bias rides in its matmuls: W and b lie one after the other in
+        # the flat vectors (Dense in a Sequential), so [W; b] is one (n_inputs + 1) x
+        # n_units matrix, and a batch gathered into [X, 1] gives Z = [X, 1] [W; b] and
+        # [dW; db] = [X, 1]ᵀ delta in one matmul each: no bias add, no column sums. The
+        # same numbers while OpenBLAS sums each product in order (the bias last, as the
+        # separate add did): not for one row or one unit (gemv), which keep the separate
+        # add, nor where a batch or the inputs span two of its K-blocks (hundreds).
+        first = layers[0]
+        Wb, dWb = _joined(first.W, first.b), _joined(first.dW, first.db)
+        if Wb is None or dWb is None or not backward or first.W.shape[1] == 1:
+            Wb = dWb = None               # one unit: BLAS takes gemv, which sums otherwise
+        self._Wb, self._dWb = Wb, dWb
         self._inputs: np.ndarray | None = None
         self._input_views: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        if fused[0]:
-            self._inputs = np.empty((batch_size, layers[0].W.shape[0] + 1), dtype)
+        if self._Wb is not None:
+            self._inputs = np.empty((batch_size, first.W.shape[0] + 1), dtype)
             self._inputs[:, -1] = 1.0
         #: Called as ``recorder(what, layer_index, array)`` at each intermediate the
         #: buffers later overwrite: ``"Z"`` before the activation, ``"dA"`` (dE/dA)
@@ -270,40 +206,14 @@ class Workspace:
         #: :func:`nncore.backprop_trace` uses it.
         self.recorder: Recorder | None = None
 
-    @staticmethod
-    def _fuses_bias(layers: Sequence[LayerLike], i: int, batch_size: int,
-                    backward: bool) -> bool:
-        """Whether layer ``i`` takes its bias in its matmuls (see the class docstring)."""
-        layer = layers[i]
-        n_inputs, n_units = layer.W.shape
-        if (not backward or n_units == 1 or _joined(layer.W, layer.b) is None
-                or _joined(layer.dW, layer.db) is None):
-            return False
-        if i == 0:
-            return True
-        return (n_units % FUSED_UNITS_MULTIPLE == 0 and batch_size <= FUSED_MAX_ROWS
-                and n_inputs <= FUSED_MAX_INPUTS
-                and _keeps_ones(layers[i - 1].activation_fn) is not None)
-
-    def _batch_views(self, m: int) -> list[_BatchViews]:
-        views = self._views.get(m)
-        if views is None:
-            views = self._views[m] = [
-                _BatchViews(
-                    act=layer.act[:m], delta=None if layer.delta is None else layer.delta[:m],
-                    wide_act=None if layer.wide_act is None else layer.wide_act[:m],
-                    wide_delta=None if layer.wide_delta is None else layer.wide_delta[:m],
-                )
-                for layer in self.plan
-            ]
-        return views
-
     def buffers(self, m: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """Each layer's ``(activations, deltas)`` buffers cut to ``m`` rows (views)."""
-        pairs = self._pairs.get(m)
-        if pairs is None:
-            pairs = self._pairs[m] = [(v.act, v.delta) for v in self._batch_views(m)]
-        return pairs
+        views = self._views.get(m)
+        if views is None:
+            views = [(layer.act[:m], None if layer.delta is None else layer.delta[:m])
+                     for layer in self.plan]
+            self._views[m] = views
+        return views
 
     def input_buffer(self, m: int) -> np.ndarray | None:
         """Where :meth:`forward` wants a batch of ``m`` rows: a view of the first
@@ -322,43 +232,37 @@ class Workspace:
 
     def forward(self, Xb: np.ndarray) -> np.ndarray:
         """Forward pass of a batch; returns the output activations (a view of a buffer)."""
+        A = Xb
         record = self.recorder
         m = Xb.shape[0]
-        views = self._batch_views(m)
-        A, wide = Xb, None                # wide: [A, 1], when the next layer fuses its bias
-        if self._inputs is not None and m > 1:   # one row: BLAS takes gemv, which sums otherwise
+        buffers = self.buffers(m)
+        start = 0
+        if self._Wb is not None and m > 1:    # one row: BLAS takes gemv, which sums otherwise
             x = self.input_buffer(m)
             if Xb is not x:
                 np.copyto(x, Xb)
-            wide = self._input_views[m][0]
-        for i, layer in enumerate(self.plan):
-            view = views[i]
-            Z = view.act
-            if wide is not None:
-                np.matmul(wide, layer.Wb, out=Z)
-            else:
-                np.matmul(A, layer.W, out=Z)
-                Z += layer.b
+            Z = buffers[0][0]
+            np.matmul(self._input_views[m][0], self._Wb, out=Z)
+            if record is not None:
+                record("Z", 0, Z)
+            A = self.plan[0].forward(Z)
+            start = 1
+        for i in range(start, len(self.plan)):
+            layer, Z = self.plan[i], buffers[i][0]
+            np.matmul(A, layer.W, out=Z)
+            Z += layer.b
             if record is not None:
                 record("Z", i, Z)
-            wide = view.wide_act if m > 1 else None
-            if wide is not None:          # the activation over the contiguous [Z, 1]
-                layer.forward(wide)
-                if layer.refill:
-                    wide[:, -1] = 1.0
-                A = Z
-            else:
-                A = layer.forward(Z)
+            A = layer.forward(Z)
         return A
 
     def backward(self, Xb: np.ndarray, Yb: np.ndarray, loss: Loss) -> None:
         """Backward pass after :meth:`forward`: fills every layer's ``dW`` and ``db``."""
         plan = self.plan
-        m = Xb.shape[0]
-        views = self._batch_views(m)
+        buffers = self.buffers(Xb.shape[0])
         last = len(plan) - 1
         record = self.recorder
-        out, delta = views[last].act, views[last].delta
+        out, delta = buffers[last]
         if loss.matched_activation == self.output_activation:
             loss.fused_delta(out, Yb, out=delta)
         else:
@@ -369,13 +273,10 @@ class Workspace:
         if record is not None:
             record("delta", last, delta)
         for i in range(last, 0, -1):
-            layer, below, view = plan[i], plan[i - 1], views[i - 1]
-            A_prev, prev_delta = view.act, view.delta
-            if m > 1 and view.wide_act is not None:      # [dW; db] = [A, 1]ᵀ delta
-                np.matmul(view.wide_act.T, delta, out=layer.dWb)
-            else:
-                np.matmul(A_prev.T, delta, out=layer.dW)
-                np.add.reduce(delta, axis=0, out=layer.db)
+            layer, below = plan[i], plan[i - 1]
+            A_prev, prev_delta = buffers[i - 1]
+            np.matmul(A_prev.T, delta, out=layer.dW)
+            np.add.reduce(delta, axis=0, out=layer.db)
             if delta.shape[1] == 1:
                 # One unit: delta·Wᵀ is an outer product, the same numbers by broadcasting
                 # (each entry is one product) and several times faster than matmul.
@@ -384,16 +285,12 @@ class Workspace:
                 np.matmul(delta, layer.W.T, out=prev_delta)
             if record is not None:
                 record("dA", i - 1, prev_delta)
-            if m > 1 and view.wide_delta is not None:    # over [A, 1] and [dA, 0]
-                below.backward(view.wide_act, view.wide_delta)
-                delta = prev_delta
-            else:
-                delta = below.backward(A_prev, prev_delta)
+            delta = below.backward(A_prev, prev_delta)
             if record is not None:
                 record("delta", i - 1, delta)
         first = plan[0]                   # no input gradient for the first layer
-        if self._inputs is not None and m > 1:           # [dW; db] = [X, 1]ᵀ delta
-            np.matmul(self._input_views[m][0].T, delta, out=first.dWb)
+        if self._dWb is not None and Xb.shape[0] > 1:    # [dW; db] = [X, 1]ᵀ delta
+            np.matmul(self._input_views[Xb.shape[0]][0].T, delta, out=self._dWb)
         else:
             np.matmul(Xb.T, delta, out=first.dW)
             np.add.reduce(delta, axis=0, out=first.db)

@@ -1,7 +1,6 @@
-"""Biases inside the matmuls (the first layer's, and hidden layers' where the shapes give
-the same numbers), and ReLU against a zero vector (issue 13).
+"""The first layer's bias inside its matmuls, and ReLU against a zero vector (issue 13).
 
-These are speed changes that must not change a number: the fused layers give the
+Both are speed changes that must not change a number: the fused first layer gives the
 gradients the separate bias add and column sums gave (checked bit for bit on shapes
 inside one OpenBLAS K-block, and to rounding elsewhere), and ReLU's comparison with a
 zero vector is ``np.maximum(Z, 0.0)`` bit for bit, NaN and -0.0 included. No timings.
@@ -140,91 +139,3 @@ def test_row_max_of_the_transposed_copy_is_the_column_loop_bit_for_bit(width: in
     got = row_max(Z)
     assert got.shape == (257, 1) and got.flags.c_contiguous
     np.testing.assert_array_equal(got.view(np.int32), column.view(np.int32))
-
-
-# --------------------------------------------------------------------------- hidden layers
-HIDDEN = ["relu", "leaky_relu", "identity", "tanh", "sigmoid"]
-
-
-def fused_layers(workspace: Workspace) -> list[bool]:
-    return [plan.Wb is not None for plan in workspace.plan]
-
-
-@pytest.mark.parametrize(("sizes", "m", "dtype", "fused"), [
-    ([100, 256, 256, 10], 256, "float32", [True, True, False]),    # W3's shapes
-    ([100, 256, 256, 10], 80, "float32", [True, True, False]),     # and its last batch
-    ([2, 32, 32, 3], 64, "float32", [True, True, False]),          # W2's
-    ([5, 16, 48, 32, 1], 23, "float64", [True, True, True, False]),
-    ([5, 16, 48, 32, 1], 1, "float64", [True, True, True, False]),  # one row: added apart
-    ([5, 20, 40, 3], 16, "float32", [True, False, False]),         # not multiples of 16
-])
-@pytest.mark.parametrize("hidden", HIDDEN)
-def test_fused_hidden_layers_give_the_separate_bias_gradients_bit_for_bit(sizes, m, dtype,
-                                                                          fused, hidden):
-    output = "sigmoid" if sizes[-1] == 1 else "softmax"
-    model = mlp(sizes, hidden, output, seed=3, dtype=dtype)
-    rng = np.random.default_rng(4)
-    X = rng.standard_normal((m, sizes[0])).astype(dtype)
-    Y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], m)] if sizes[-1] > 1 else \
-        rng.integers(0, 2, (m, 1)).astype(dtype)
-    loss = get_loss("binary_cross_entropy" if output == "sigmoid" else "cross_entropy")
-    workspace = Workspace(model.layers, max(m, 2), np.dtype(dtype))
-    assert fused_layers(workspace) == fused
-    plain_layers = separate_copy(model)
-    plain = Workspace(plain_layers, m, np.dtype(dtype))
-    assert not any(fused_layers(plain))
-    for _ in range(2):                # twice: the ones columns survive a batch
-        np.testing.assert_array_equal(workspace.forward(X), plain.forward(X))
-        workspace.backward(X, Y, loss)
-        plain.backward(X, Y, loss)
-        for layer, ref, a, a_ref in zip(model.layers, plain_layers, workspace.buffers(m),
-                                        plain.buffers(m), strict=True):
-            np.testing.assert_array_equal(a[0], a_ref[0])        # activations
-            np.testing.assert_array_equal(a[1], a_ref[1])        # deltas
-            np.testing.assert_array_equal(layer.dW, ref.dW)
-            np.testing.assert_array_equal(layer.db, ref.db)
-    for plan in workspace.plan:       # the ones and zeros columns are intact
-        if plan.wide_act is not None:
-            assert np.all(plan.wide_act[:, -1] == 1.0)
-            assert np.all(plan.wide_delta[:, -1] == 0.0)
-
-
-def test_hidden_layers_fuse_only_within_the_bounds():
-    from nncore.training import FUSED_MAX_INPUTS, FUSED_MAX_ROWS
-
-    model = mlp([3, 32, FUSED_MAX_INPUTS + 1, 32, 2], "relu", "softmax")
-    assert fused_layers(Workspace(model.layers, 8, model.dtype)) == [True, True, False, False]
-    assert fused_layers(Workspace(model.layers, FUSED_MAX_ROWS + 1, model.dtype)) == \
-        [True, False, False, False]
-    assert not any(fused_layers(Workspace(model.layers, 8, model.dtype, backward=False)))
-
-
-@pytest.mark.parametrize("hidden", HIDDEN)
-@pytest.mark.parametrize("m", [1, 9])
-def test_fused_hidden_layers_match_finite_differences(hidden: str, m: int):
-    import nncore
-
-    model = mlp([3, 16, 32, 3], hidden, "softmax", seed=5, dtype="float64")
-    assert fused_layers(Workspace(model.layers, 9, model.dtype)) == [True, True, False]
-    rng = np.random.default_rng(6)
-    X, y = rng.normal(size=(m, 3)), rng.integers(0, 3, m)
-    _, analytic = model.loss_and_gradients(X, y, l2=0.1)
-    numeric = nncore.numerical_gradients(model, X, y, l2=0.1)
-    for (dW, db), (nW, nb) in zip(analytic, numeric, strict=True):
-        np.testing.assert_allclose(dW, nW, rtol=1e-5, atol=1e-9)
-        np.testing.assert_allclose(db, nb, rtol=1e-5, atol=1e-9)
-
-
-def test_a_trace_of_fused_hidden_layers_has_the_layers_own_shapes():
-    from nncore.trace import backprop_trace, layer_activations
-
-    model = mlp([3, 16, 16, 2], "tanh", "softmax", seed=0)
-    X = np.random.default_rng(0).normal(size=(5, 3))
-    trace = backprop_trace(model, X, np.array([0, 1, 1, 0, 1]))
-    for layer, units in zip(trace.layers, [16, 16, 2], strict=True):
-        for array in (layer.Z, layer.A, layer.delta, layer.dW):
-            assert array.shape[-1] == units
-        assert layer.A.shape == (5, units)
-    activations = layer_activations(model, X)
-    assert [A.shape for A in activations] == [(5, 16), (5, 16), (5, 2)]
-    np.testing.assert_array_equal(activations[-1], model.predict_proba(X))
