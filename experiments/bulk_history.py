@@ -19,19 +19,22 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
 import pandas as pd
 
-__all__ = ["HISTORY_COLUMNS", "SQL_SCHEMES", "fetch_histories", "fetch_tuples", "sql_engine"]
+__all__ = ["HISTORY_COLUMNS", "SQL_IN_CHUNK", "SQL_SCHEMES", "chunks", "fetch_histories",
+           "fetch_tuples", "sql_engine", "store_scheme"]
 
 _log = logging.getLogger(__name__)
 
 HISTORY_COLUMNS = ["run_id", "metric", "step", "value", "timestamp"]
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
+#: Run ids per ``IN (...)`` list of one SQL query (MLflow's eager loads use 500 too).
+SQL_IN_CHUNK = 500
 SERVER_RUNS_PER_REQUEST = 100      # the server refuses more
 SERVER_MAX_RESULTS = 25_000        # and truncates past this
 _ENGINES: dict[str, Any] = {}
@@ -62,7 +65,7 @@ def fetch_histories(uri: str, run_ids: Sequence[str], client: Any = None
     ids = list(dict.fromkeys(run_ids))
     if not ids:
         return pd.DataFrame(columns=HISTORY_COLUMNS), {}
-    scheme = urlparse(uri).scheme.split("+")[0]
+    scheme = store_scheme(uri)
     if scheme in SQL_SCHEMES:
         try:
             return _from_sql(uri, ids)
@@ -81,6 +84,26 @@ def fetch_histories(uri: str, run_ids: Sequence[str], client: Any = None
         except Exception as exc:   # an older or different server
             _log.warning("bulk read from the server failed (%s); reading run by run", exc)
     return _from_threads(client, keys), statuses
+
+
+def store_scheme(uri: str) -> str:
+    """A tracking URI's scheme without its driver: ``postgresql+psycopg://`` ->
+    ``postgresql``.
+
+    >>> store_scheme("postgresql+psycopg://u@h/db"), store_scheme("sqlite:///mlflow.db")
+    ('postgresql', 'sqlite')
+    """
+    return urlparse(uri).scheme.split("+")[0]
+
+
+def chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """``items`` in consecutive slices of at most ``size`` (run ids per query or request).
+
+    >>> list(chunks(["a", "b", "c"], 2))
+    [['a', 'b'], ['c']]
+    """
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 # ----------------------------------------------------------------------------- SQL stores
@@ -108,8 +131,7 @@ def _from_sql(uri: str, run_ids: list[str]) -> tuple[pd.DataFrame, dict]:
     run = sa.table("runs", sa.column("run_uuid"), sa.column("status"))
     rows: list[tuple] = []
     statuses: dict[str, str] = {}
-    for start in range(0, len(run_ids), 500):
-        chunk = run_ids[start : start + 500]
+    for chunk in chunks(run_ids, SQL_IN_CHUNK):
         metrics = sa.select(*metric.c).where(metric.c.run_uuid.in_(chunk))
         runs = sa.select(run.c.run_uuid, run.c.status).where(run.c.run_uuid.in_(chunk))
         rows.extend(fetch_tuples(engine, metrics))
@@ -156,8 +178,7 @@ def fetch_tuples(engine: Any, statement: Any) -> list[tuple]:
 def _search_runs(client: Any, run_ids: list[str]) -> dict[str, Any]:
     experiment_ids = [e.experiment_id for e in client.search_experiments()]
     found: dict[str, Any] = {}
-    for start in range(0, len(run_ids), 100):
-        chunk = run_ids[start : start + 100]
+    for chunk in chunks(run_ids, 100):
         quoted = ", ".join(f"'{run_id}'" for run_id in chunk if run_id.isalnum())
         if not quoted:
             continue
@@ -187,8 +208,7 @@ def _from_server(uri: str, keys: dict[str, list[str]]) -> pd.DataFrame:
     rows: list[tuple] = []
     with requests.Session() as session:
         for key, ids in by_metric.items():
-            for start in range(0, len(ids), SERVER_RUNS_PER_REQUEST):
-                chunk = ids[start : start + SERVER_RUNS_PER_REQUEST]
+            for chunk in chunks(ids, SERVER_RUNS_PER_REQUEST):
                 response = session.get(
                     endpoint, params={"run_id": chunk, "metric_key": key,
                                       "max_results": SERVER_MAX_RESULTS},

@@ -20,9 +20,7 @@ from these records whichever way they were read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, NamedTuple
-from urllib.parse import urlparse
 
 __all__ = ["RUN_NAME_TAG", "SQL_RUNS_SCHEMES", "RunRecord", "reads_sql", "search_runs_sql"]
 
@@ -33,8 +31,6 @@ SQL_RUNS_SCHEMES = ("sqlite", "postgresql")
 RUN_NAME_TAG = "mlflow.runName"
 #: What ``MlflowClient.search_experiments()`` returns at most (its default page).
 EXPERIMENTS_PAGE = 1000
-#: Run ids per ``IN (...)`` list (MLflow's eager loads use 500 too).
-CHUNK = 500
 
 
 class RunRecord(NamedTuple):
@@ -87,7 +83,9 @@ def reads_sql(tracking_uri: str) -> bool:
 
     if os.environ.get("MLFLOW_ENABLE_WORKSPACES", "").strip().lower() in ("1", "true"):
         return False
-    return urlparse(tracking_uri).scheme.split("+")[0] in SQL_RUNS_SCHEMES
+    from experiments.bulk_history import store_scheme
+
+    return store_scheme(tracking_uri) in SQL_RUNS_SCHEMES
 
 
 def search_runs_sql(tracking_uri: str, max_results: int
@@ -177,16 +175,12 @@ def _by_run(engine: Any, table: str, columns: tuple[str, ...], run_ids: list[str
     """
     import sqlalchemy as sa
 
-    from experiments.bulk_history import fetch_tuples
+    from experiments.bulk_history import SQL_IN_CHUNK, chunks, fetch_tuples
 
     target = sa.table(table, *map(sa.column, columns))
     grouped: dict[str, list[tuple]] = {}
-    for chunk in _chunks(run_ids, CHUNK):
+    for chunk in chunks(run_ids, SQL_IN_CHUNK):
         for row in fetch_tuples(engine, sa.select(*target.c).where(target.c.run_uuid.in_(chunk))):
             grouped.setdefault(row[-1], []).append(row)
     return grouped
 
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -9,9 +9,8 @@ changed, so a cache keyed by it can be kept long and still show a new run at onc
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
-from experiments.bulk_history import SQL_SCHEMES, sql_engine
+from experiments.bulk_history import SQL_SCHEMES, sql_engine, store_scheme
 
 __all__ = ["store_version"]
 
@@ -50,7 +49,7 @@ def store_version(tracking_uri: str) -> tuple[Any, ...] | None:
         the case noted at ``_VERSION_SQL``). None when the store cannot say: not a SQL
         store (a tracking server), or the query failed.
     """
-    if urlparse(tracking_uri).scheme.split("+")[0] not in SQL_SCHEMES:
+    if store_scheme(tracking_uri) not in SQL_SCHEMES:
         return None
     import sqlalchemy
 
