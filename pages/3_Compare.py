@@ -19,7 +19,6 @@ from ui import compare_state as cs
 from ui import data, sidebar, tables
 from ui.charts.boundary import boundary_chart
 from ui.charts.compare import (
-    CURVES,
     at_epoch_chart,
     at_epoch_data,
     at_epoch_layers,
@@ -27,6 +26,7 @@ from ui.charts.compare import (
     curves_chart,
     curves_data,
     curves_layers,
+    curves_shape,
     replicate_chart,
     side_by_side,
 )
@@ -396,8 +396,7 @@ def metric_sections(history: pd.DataFrame, history_metrics: list[str], labels: d
         log_scale = bool(ss.get(cs.LOG_SCALE))
         frames = curves_data(curves, wanted, labels=run_labels, x=x_axis, log_scale=log_scale)
         draw_layers("curves", frames, key="cmp_curves_chart", x=x_axis, log_scale=log_scale,
-                    dashed=tuple(wanted) if len(wanted) > 1 else (),
-                    with_raw="raw" in frames[CURVES].columns)
+                    **curves_shape(frames, wanted))
         chart = partial(curves_chart, curves, wanted, labels=run_labels, x=x_axis,
                         log_scale=log_scale)
         c1, c2 = st.columns([5, 1])

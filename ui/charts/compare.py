@@ -24,7 +24,7 @@ from ui.charts.style import FIT_WIDTH, RUN_SCHEME
 
 __all__ = ["CURVES", "RANKING", "TITLE", "X_TITLES", "at_epoch_chart", "at_epoch_data",
            "at_epoch_layers", "bands_chart", "curves_chart", "curves_data", "curves_layers",
-           "replicate_chart", "side_by_side", "with_data"]
+           "curves_shape", "replicate_chart", "side_by_side", "with_data"]
 
 #: Titles of the x axes of learning curves.
 X_TITLES = {"step": "epoch", "elapsed_s": "wall-clock time (s)"}
@@ -182,12 +182,20 @@ def curves_chart(
         value in the tooltip, a dashed ``rule`` at that x, and the title. Its data
         (:func:`curves_data`) is in its ``datasets``.
     """
-    wanted = [metrics] if isinstance(metrics, str) else list(metrics)
-    frames = curves_data(history, wanted, labels=labels, x=x, log_scale=log_scale,
+    frames = curves_data(history, metrics, labels=labels, x=x, log_scale=log_scale,
                          max_points=max_points)
-    layers = curves_layers(x=x, log_scale=log_scale, dashed=wanted if len(wanted) > 1 else (),
-                           with_raw="raw" in frames[CURVES].columns, height=height)
+    layers = curves_layers(x=x, log_scale=log_scale, height=height,
+                           **curves_shape(frames, metrics))
     return with_data(layers, frames)
+
+
+def curves_shape(frames: Mapping[str, pd.DataFrame], metrics: str | Sequence[str]
+                 ) -> dict[str, Any]:
+    """What :func:`curves_layers` needs to know of :func:`curves_data`'s ``frames`` for
+    ``metrics``: ``dashed`` (the metrics when there are several) and ``with_raw``."""
+    wanted = [metrics] if isinstance(metrics, str) else list(metrics)
+    return {"dashed": tuple(wanted) if len(wanted) > 1 else (),
+            "with_raw": "raw" in frames[CURVES].columns}
 
 
 def with_data(chart: alt.TopLevelMixin, frames: Mapping[str, pd.DataFrame]) -> alt.TopLevelMixin:
